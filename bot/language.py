@@ -1,0 +1,214 @@
+"""Which language a buyer writes in.
+
+A chain, cheapest and surest first:
+1. the script, where it settles the matter (Hangul, Kana, Thai, Hebrew, Greek,
+   Han, letters only Ukrainian uses…);
+2. lingua, restricted to the languages the shop expects (far more accurate
+   than langdetect on short chat messages, see ../shared/MEASURED.md);
+3. langdetect, seeded for determinism, as the wide net for languages outside
+   the expected set and the fallback when lingua is unsure.
+Priors (the channel's hint, the conversation's language so far) decide short
+or ambiguous messages: "ok thanks" never switches a conversation's language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+# The languages buyers write in most; the secondary ones are expected too, but
+# weigh less when a short message could be either (Czech rather than Slovak).
+PRIMARY = tuple("en es ru pt fr de it pl tr ar ja ko uk he nl cs ro vi th id zh-cn".split())
+SECONDARY = tuple("sv el hi fa bg sk hu da fi no".split())
+DEFAULT_EXPECTED = PRIMARY + SECONDARY
+SECONDARY_WEIGHT = 0.6
+
+# Characters that appear in Traditional but not Simplified Chinese (and back): enough to tell a buyer's script.
+_TRADITIONAL = set("們個這說時會來對為與國訂單運貨請謝嗎麼還發買賣寄錢問題號碼關當經過貿費裡後從電話幫應該壞換")
+_SIMPLIFIED = set("们个这说时会来对为与国订单运货请谢吗么还发买卖寄钱问题号码关当经过贸费里后从电话帮应该坏换")
+_UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
+_RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
+# Latin letters that only one expected language uses (in buyer messages, in practice).
+_LATIN_MARKERS = (
+    ("vi", set("ơưđƠƯĐ") | {chr(c) for c in range(0x1EA0, 0x1F00)}),  # Vietnamese tone letters
+    ("ro", set("șțȘȚţŢăĂ")),  # comma-below letters (ş is Turkish too); ă once Vietnamese is ruled out
+    ("cs", set("řěůŘĚŮ")),
+    ("sk", set("ľĺŕĽĹŔ")),
+    ("pl", set("łąęśźżńŁĄĘŚŹŻŃ")),
+    ("tr", set("ğıİĞ")),
+    ("pt", set("ãõÃÕ")),
+    ("es", set("ñ¿¡Ñ")),
+    ("de", set("ßẞ")),
+)
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+_LINGUA_ALIASES = {"no": "nb"}  # lingua knows Norwegian as Bokmål
+SHORT_WORDS = 3  # at most this many words: too short to overrule what we already know
+SHORT_CHARS = 20
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str | None  # ISO 639-1 code ("zh-cn"/"zh-tw" for Chinese), None when nothing can be said
+    confidence: float  # 0–1
+    method: str  # script | lingua | langdetect | prior | none
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ch in text:
+        o = ord(ch)
+        if o < 0x250:
+            script = "latin" if ch.isalpha() else None
+        elif 0x400 <= o < 0x530:
+            script = "cyrillic"
+        elif 0x370 <= o < 0x400:
+            script = "greek"
+        elif 0x590 <= o < 0x600:
+            script = "hebrew"
+        elif 0x600 <= o < 0x700 or 0x750 <= o < 0x780 or 0xFB50 <= o < 0xFE00 or 0xFE70 <= o < 0xFF00:
+            script = "arabic"
+        elif 0x900 <= o < 0x980:
+            script = "devanagari"
+        elif 0xE00 <= o < 0xE80:
+            script = "thai"
+        elif 0xAC00 <= o < 0xD7B0 or 0x1100 <= o < 0x1200 or 0x3130 <= o < 0x3190:
+            script = "hangul"
+        elif 0x3040 <= o < 0x3100 or 0x31F0 <= o < 0x3200 or 0xFF66 <= o < 0xFFA0:
+            script = "kana"
+        elif 0x4E00 <= o < 0xA000 or 0x3400 <= o < 0x4DC0 or 0xF900 <= o < 0xFB00:
+            script = "han"
+        elif 0x1E00 <= o < 0x1F00:
+            script = "latin"
+        elif ch.isalpha():
+            script = "other"
+        else:
+            script = None
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+def by_script(text: str) -> str | None:
+    """The language when the script alone settles it, else None."""
+    counts = _script_counts(text)
+    if not counts:
+        return None
+    script = max(counts, key=counts.__getitem__)
+    if script == "kana" or (script == "han" and counts.get("kana")):
+        return "ja"
+    if script == "han":
+        trad = sum(ch in _TRADITIONAL for ch in text)
+        simp = sum(ch in _SIMPLIFIED for ch in text)
+        return "zh-tw" if trad > simp else "zh-cn"
+    if script == "latin":
+        for language, letters in _LATIN_MARKERS:
+            if any(ch in letters for ch in text):
+                return language
+        return None
+    if script == "cyrillic":
+        if any(ch in _UKRAINIAN_ONLY for ch in text) and not any(ch in _RUSSIAN_ONLY for ch in text):
+            return "uk"
+        return None
+    return {"hangul": "ko", "thai": "th", "hebrew": "he", "greek": "el"}.get(script)
+
+
+def is_short(text: str) -> bool:
+    return len(text.split()) <= SHORT_WORDS or len(text.strip()) < SHORT_CHARS
+
+
+class LanguageDetector:
+    """Detects a message's language; build once, call often (thread-safe)."""
+
+    def __init__(
+        self,
+        expected: list[str] | tuple[str, ...] = DEFAULT_EXPECTED,
+        *,
+        primary: list[str] | tuple[str, ...] = PRIMARY,
+        low_accuracy: bool = False,
+    ) -> None:
+        self.expected = tuple(dict.fromkeys(code.lower() for code in expected))
+        self.weights = {code: 1.0 if code in primary else SECONDARY_WEIGHT for code in self.expected}
+        self.low_accuracy = low_accuracy
+
+    @cached_property
+    def _lingua(self):  # built lazily: the models cost memory and a moment to load
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+        languages = []
+        for code in self.expected:
+            iso = getattr(IsoCode639_1, _LINGUA_ALIASES.get(code, code.split("-")[0]).upper(), None)
+            if iso is not None:
+                languages.append(Language.from_iso_code_639_1(iso))
+        builder = LanguageDetectorBuilder.from_languages(*languages)
+        if self.low_accuracy:
+            builder = builder.with_low_accuracy_mode()
+        return builder.build()
+
+    def warm_up(self) -> None:
+        self._lingua.detect_language_of("warm up")
+
+    def detect(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
+        """The language of `text`; `hint` from the channel, `previous` the conversation's so far."""
+        sample = text[:1000]
+        if not _LETTERS.search(sample):
+            prior = previous or hint
+            return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
+        scripted = by_script(sample)
+        if scripted:
+            return Detection(scripted, 1.0, "script")
+        found, confidence = self._ask_lingua(sample)
+        if found is None or confidence < 0.5:
+            wide, wide_conf = _langdetect(sample)
+            if wide and wide not in self.expected and wide_conf > 0.99 and confidence < 0.3 and len(sample.split()) >= 8:
+                return Detection(wide, wide_conf, "langdetect")
+            found = found or wide
+        prior = _normalise_code(previous or hint)
+        if prior and found != prior and is_short(sample) and confidence < 0.95:
+            return Detection(prior, 0.5, "prior")
+        if found is None:
+            return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
+        return Detection(found, confidence, "lingua")
+
+    def _ask_lingua(self, text: str) -> tuple[str | None, float]:
+        weighted = []
+        for value in self._lingua.compute_language_confidence_values(text)[:4]:
+            code = value.language.iso_code_639_1.name.lower()
+            code = {"zh": "zh-cn", "nb": "no"}.get(code, code)
+            weighted.append((value.value * self.weights.get(code, 1.0), code, value.value))
+        if not weighted:
+            return None, 0.0
+        _, code, confidence = max(weighted)
+        return code, confidence
+
+
+def _normalise_code(code: str | None) -> str | None:
+    """Channel hints come as "pt-br", "en_US", "zh-hans": keep what a detector would say."""
+    if not code:
+        return None
+    code = code.replace("_", "-").lower()
+    if code.startswith("zh"):
+        return "zh-tw" if code in ("zh-tw", "zh-hk", "zh-hant", "zh-mo") else "zh-cn"
+    return code.split("-")[0]
+
+
+_langdetect_factory = None
+
+
+def _langdetect(text: str) -> tuple[str | None, float]:
+    global _langdetect_factory
+    from langdetect import DetectorFactory, detector_factory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    if _langdetect_factory is None:
+        DetectorFactory.seed = 0  # deterministic: the same message always gets the same language
+        detector_factory.init_factory()
+        _langdetect_factory = detector_factory._factory
+    try:
+        detector = _langdetect_factory.create()
+        detector.append(text)
+        best = detector.get_probabilities()[0]
+    except LangDetectException:
+        return None, 0.0
+    return best.lang.lower(), best.prob

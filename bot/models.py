@@ -1,0 +1,101 @@
+"""Database tables (SQLAlchemy 2). The schema itself is created by Alembic."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware one")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_conversation_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))
+    buyer: Mapped[str] = mapped_column(String(255))
+    buyer_name: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name, or "+03:00" from a mail's Date
+    country: Mapped[str | None] = mapped_column(String(2))
+    state: Mapped[str] = mapped_column(String(16), default="bot")  # bot | waiting | held
+    handoff_reason: Mapped[str | None] = mapped_column(String(64))
+    handoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    agent: Mapped[str | None] = mapped_column(String(255))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    misses: Mapped[int] = mapped_column(Integer, default=0)  # consecutive messages with no intent
+    away_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last out-of-hours auto-reply
+    desk_ref: Mapped[str | None] = mapped_column(String(255))  # where the agent desk shows it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StoredMessage(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_message_channel_external"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    direction: Mapped[str] = mapped_column(String(8))  # in | out (bot) | agent
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    sender: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    pivot: Mapped[str | None] = mapped_column(Text)  # the English text matched / the agent-language text
+    intent: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column(Float)
+    handoff: Mapped[bool] = mapped_column(Boolean, default=False)
+    handoff_reason: Mapped[str | None] = mapped_column(String(64))
+    out_of_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received | processed | failed
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TranslationMemory(Base):
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("source_lang", "target_lang", "digest", name="uq_translation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_lang: Mapped[str] = mapped_column(String(16))
+    target_lang: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    translation: Mapped[str] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,213 @@
+"""The store: conversations, messages in and out, handoff state, translation memory.
+
+SQLAlchemy 2 (asyncio) over SQLite by default or PostgreSQL by URL. The schema
+is Alembic's: `Store.open` brings any database up to the latest revision.
+Every incoming message is written by `receive` before the pipeline looks at it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.message import Message
+from bot.models import Conversation, StoredMessage, TranslationMemory
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Text columns are unbounded, but nobody needs more than this of one message.
+MAX_STORED_CHARS = 200_000
+
+
+class StoreError(Exception):
+    """The database cannot be opened or migrated; the message says which and why."""
+
+
+def async_url(url: str) -> str:
+    """Accept the URLs people write and pick the async driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    for plain, driver in (("postgresql://", "postgresql+asyncpg://"), ("sqlite://", "sqlite+aiosqlite://")):
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
+
+
+@dataclass(frozen=True)
+class Received:
+    conversation: Conversation
+    message: StoredMessage
+    duplicate: bool
+
+
+def _clip(text: str) -> str:
+    return text[:MAX_STORED_CHARS].replace("\x00", "\ufffd")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.session = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str, migrate: bool = True) -> "Store":
+        engine = create_async_engine(async_url(url), pool_pre_ping=True)
+        store = cls(engine)
+        if migrate:
+            try:
+                await store.migrate()
+            except Exception as exc:  # noqa: BLE001 - any driver error means the same to a user
+                await engine.dispose()
+                raise StoreError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: {exc}") from exc
+        return store
+
+    async def migrate(self) -> None:
+        def upgrade(connection: Any) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # -- conversations and messages -------------------------------------------------
+
+    async def receive(self, message: Message) -> Received:
+        """Store an incoming message (and its conversation) before anything else happens.
+
+        A message whose channel id was seen before is a duplicate delivery: it is
+        not stored twice and `duplicate` is True.
+        """
+        async with self.session() as session:
+            if message.external_id:
+                found = await session.scalar(
+                    select(StoredMessage).where(
+                        StoredMessage.channel == message.channel, StoredMessage.external_id == message.external_id
+                    )
+                )
+                if found is not None:
+                    conversation = await session.get(Conversation, found.conversation_id)
+                    return Received(conversation, found, True)
+            conversation = await self._conversation(session, message)
+            stored = StoredMessage(
+                conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
+                direction="in", kind=message.kind.value, sender=message.sender, text=_clip(message.text),
+                language=message.language_hint, status="received", flags=[], raw=message.raw,
+                created_at=message.received_at,
+            )
+            session.add(stored)
+            try:
+                await session.commit()
+            except IntegrityError:  # the same delivery racing in twice: the other one won
+                await session.rollback()
+                return await self.receive(message)
+            return Received(conversation, stored, False)
+
+    async def _conversation(self, session: Any, message: Message) -> Conversation:
+        query = select(Conversation).where(
+            Conversation.channel == message.channel, Conversation.external_id == message.conversation
+        )
+        conversation = await session.scalar(query)
+        if conversation is None:
+            conversation = Conversation(
+                channel=message.channel, external_id=message.conversation, buyer=message.sender,
+                buyer_name=message.sender_name, state="bot", priority=0, misses=0,
+                created_at=message.received_at, updated_at=message.received_at,
+            )
+            session.add(conversation)
+            try:
+                await session.flush()
+            except IntegrityError:
+                await session.rollback()
+                conversation = await session.scalar(query)
+        elif message.sender_name and not conversation.buyer_name:
+            conversation.buyer_name = message.sender_name
+        return conversation
+
+    async def finish(self, message_id: int, **fields: Any) -> None:
+        """Record what the pipeline made of an incoming message."""
+        fields.setdefault("status", "processed")
+        async with self.session() as session:
+            await session.execute(update(StoredMessage).where(StoredMessage.id == message_id).values(**fields))
+            await session.commit()
+
+    async def add_outgoing(self, conversation: Conversation, text: str, at: datetime, **fields: Any) -> StoredMessage:
+        stored = StoredMessage(
+            conversation_id=conversation.id, channel=conversation.channel, direction=fields.pop("direction", "out"),
+            kind="text", text=_clip(text), status="processed", flags=fields.pop("flags", []), raw={},
+            created_at=at, **fields,
+        )
+        async with self.session() as session:
+            session.add(stored)
+            await session.commit()
+        return stored
+
+    async def update_conversation(self, conversation_id: int, **fields: Any) -> None:
+        async with self.session() as session:
+            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**fields))
+            await session.commit()
+
+    async def conversation(self, conversation_id: int) -> Conversation | None:
+        async with self.session() as session:
+            return await session.get(Conversation, conversation_id)
+
+    async def find_conversation(self, channel: str, external_id: str) -> Conversation | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
+            )
+
+    async def messages(self, conversation_id: int | None = None, since: datetime | None = None) -> Sequence[StoredMessage]:
+        query = select(StoredMessage).order_by(StoredMessage.id)
+        if conversation_id is not None:
+            query = query.where(StoredMessage.conversation_id == conversation_id)
+        if since is not None:
+            query = query.where(StoredMessage.created_at >= since)
+        async with self.session() as session:
+            return (await session.scalars(query)).all()
+
+    async def conversations(self, state: str | None = None) -> Sequence[Conversation]:
+        query = select(Conversation).order_by(Conversation.id)
+        if state is not None:
+            query = query.where(Conversation.state == state)
+        async with self.session() as session:
+            return (await session.scalars(query)).all()
+
+    # -- translation memory ---------------------------------------------------------
+
+    async def remembered(self, source_lang: str, target_lang: str, text: str) -> str | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(TranslationMemory.translation).where(
+                    TranslationMemory.source_lang == source_lang,
+                    TranslationMemory.target_lang == target_lang,
+                    TranslationMemory.digest == _digest(text),
+                )
+            )
+
+    async def remember(self, source_lang: str, target_lang: str, text: str, translation: str, provider: str, at: datetime) -> None:
+        async with self.session() as session:
+            session.add(TranslationMemory(
+                source_lang=source_lang, target_lang=target_lang, digest=_digest(text), source=_clip(text),
+                translation=_clip(translation), provider=provider, created_at=at,
+            ))
+            try:
+                await session.commit()
+            except IntegrityError:  # remembered concurrently: same text, same answer
+                await session.rollback()

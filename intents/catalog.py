@@ -1,0 +1,141 @@
+"""The intent lists: YAML files admins edit, loaded and validated in one place.
+
+Every `*.yaml` file in the lists folder holds a list of intents. Files in a
+sub-folder named for a language (`es/`, `ru/`…) add native-language example
+phrasings to intents defined at the top level. The special id `out_of_scope`
+holds examples the bot must not answer: they teach the matcher what to reject.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.datafiles import DataError, LineDict, LineList, expect, load_yaml
+
+OUT_OF_SCOPE = "out_of_scope"
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGUAGE_DIR = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
+KNOWN_KEYS = {"id", "description", "handoff", "priority", "keywords", "examples"}
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    language: str
+    path: Path
+    line: int
+
+
+@dataclass
+class Intent:
+    id: str
+    description: str = ""
+    handoff: bool = False
+    priority: bool = False  # handed-off chats with this intent go to the front of the queue
+    keywords: tuple[str, ...] = ()
+    examples: list[Example] = field(default_factory=list)
+    path: Path | None = None
+    line: int = 0
+
+
+@dataclass
+class IntentSet:
+    intents: dict[str, Intent]
+    digest: str  # hash of every file's bytes: the model cache key
+
+    @property
+    def ids(self) -> list[str]:
+        """Catalogue ids the bot may answer (out_of_scope excluded)."""
+        return [i for i in self.intents if i != OUT_OF_SCOPE]
+
+    def examples(self) -> list[tuple[str, Example]]:
+        return [(intent.id, ex) for intent in self.intents.values() for ex in intent.examples]
+
+
+def list_files(folder: Path) -> list[Path]:
+    """The intent files of a folder, in a stable order (top level first)."""
+    if not folder.is_dir():
+        raise DataError(folder, None, "intent lists folder not found")
+    top = sorted(folder.glob("*.yaml"))
+    native = sorted(p for p in folder.glob("*/*.yaml") if LANGUAGE_DIR.match(p.parent.name))
+    return top + native
+
+
+def load_intents(folder: Path) -> IntentSet:
+    """Load and validate every intent file; the first problem raises DataError."""
+    files = list_files(folder)
+    if not files:
+        raise DataError(folder, None, "no intent files (*.yaml) in this folder")
+    digest = hashlib.sha256()
+    intents: dict[str, Intent] = {}
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+        language = path.parent.name if path.parent != folder else "en"
+        for entry, line in _entries(path):
+            _add_entry(intents, entry, line, path, language)
+    for intent in intents.values():
+        if not intent.examples:
+            raise DataError(intent.path or folder, intent.line, f"intent {intent.id!r} has no examples")
+    return IntentSet(intents=intents, digest=digest.hexdigest()[:16])
+
+
+def _entries(path: Path) -> list[tuple[LineDict, int]]:
+    data = load_yaml(path)
+    if data is None:
+        return []
+    expect(data, list, path, 1, "an intent file")
+    return [(expect(item, dict, path, data.line_of(i), "each intent"), data.line_of(i)) for i, item in enumerate(data)]
+
+
+def _add_entry(intents: dict[str, Intent], entry: LineDict, line: int, path: Path, language: str) -> None:
+    for key in entry:
+        if key not in KNOWN_KEYS:
+            raise DataError(path, entry.line_of(key), f"unknown field {key!r} (known: {', '.join(sorted(KNOWN_KEYS))})")
+    if "id" not in entry:
+        raise DataError(path, line, "intent without an id")
+    intent_id = expect(entry["id"], str, path, entry.line_of("id"), "id")
+    if not ID_PATTERN.match(intent_id):
+        raise DataError(path, entry.line_of("id"), f"id {intent_id!r} must be lower_snake_case")
+    examples = [
+        Example(text, language, path, line_no)
+        for text, line_no in _texts(entry, "examples", path, line)
+    ]
+    keywords = tuple(text.casefold() for text, _ in _texts(entry, "keywords", path, line))
+    if language != "en":  # native phrasings extend an intent defined at the top level
+        if intent_id not in intents:
+            raise DataError(path, entry.line_of("id"), f"unknown intent {intent_id!r}: define it in a top-level file first")
+        intents[intent_id].examples.extend(examples)
+        intents[intent_id].keywords += keywords
+        return
+    if intent_id in intents:
+        first = intents[intent_id]
+        raise DataError(path, entry.line_of("id"), f"duplicated id {intent_id!r} (first defined at {first.path}:{first.line})")
+    intents[intent_id] = Intent(
+        id=intent_id,
+        description=expect(entry.get("description", ""), str, path, entry.line_of("description"), "description"),
+        handoff=expect(entry.get("handoff", False), bool, path, entry.line_of("handoff"), "handoff"),
+        priority=expect(entry.get("priority", False), bool, path, entry.line_of("priority"), "priority"),
+        keywords=keywords,
+        examples=examples,
+        path=path,
+        line=line,
+    )
+
+
+def _texts(entry: LineDict, key: str, path: Path, line: int) -> list[tuple[str, int]]:
+    values = entry.get(key)
+    if values is None:
+        return []
+    expect(values, list, path, entry.line_of(key), key)
+    out = []
+    for i, value in enumerate(values):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        text = expect(value, str, path, values.line_of(i), f"each of {key}").strip()
+        if not text:
+            raise DataError(path, values.line_of(i), f"empty text in {key}")
+        out.append((text, values.line_of(i) if isinstance(values, LineList) else line))
+    return out

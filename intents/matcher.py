@@ -1,0 +1,102 @@
+"""Matching a buyer message to an intent.
+
+Two scorers, each doing what it is good at (see ../shared/MEASURED.md):
+- a linear model over n-grams decides between intents and knows what
+  out-of-scope looks like, because `out_of_scope` is one of its classes;
+- rapidfuzz finds the nearest example of each intent: near-exact matches win
+  outright, and the matched example explains the decision to an admin.
+Keywords add a small bonus. Below the threshold, or when out-of-scope wins,
+no intent is forced on the message: `Match.intent` is None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from intents.catalog import OUT_OF_SCOPE, IntentSet
+from intents.model import LinearModel, load_or_train
+from intents.normalize import normalize
+
+DEFAULT_THRESHOLD = 45.0
+MODEL_WEIGHT = 0.75  # share of the linear model's probability in the combined score
+KEYWORD_BONUS = 6.0
+EXACT = 97  # a fuzzy score this high is the same sentence, typos aside
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    score: float  # combined, 0–100
+    probability: float  # linear model, 0–1
+    fuzzy: float  # best example similarity, 0–100
+    example: str  # the nearest example of this intent
+
+
+@dataclass(frozen=True)
+class Match:
+    intent: str | None
+    score: float
+    handoff: bool
+    candidates: tuple[Candidate, ...]
+    threshold: float
+    normalized: str
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+class Matcher:
+    """Built once per set of intent files; `match` is cheap and thread-safe."""
+
+    def __init__(self, intents: IntentSet, threshold: float = DEFAULT_THRESHOLD, model: LinearModel | None = None) -> None:
+        self.intents = intents
+        self.threshold = threshold
+        pairs = sorted(intents.examples(), key=lambda pair: pair[0])
+        self._choices = [normalize(ex.text) for _, ex in pairs]
+        self._originals = [ex.text for _, ex in pairs]
+        labels = [intent for intent, _ in pairs]
+        self.classes = sorted(set(labels))
+        self._starts = np.array([labels.index(c) for c in self.classes], dtype=np.int64)
+        self._exact = {text: label for text, label in zip(self._choices, labels)}
+        self._keywords = {
+            intent.id: tuple(normalize(k) for k in intent.keywords if normalize(k)) for intent in intents.intents.values()
+        }
+        self.model = model or load_or_train(f"{intents.digest}-{MODEL_WEIGHT}", self._choices, labels)
+        self._model_order = np.array([self.model.classes.index(c) for c in self.classes], dtype=np.int64)
+
+    def match(self, text: str) -> Match:
+        normalized = normalize(text)
+        if not normalized:
+            return Match(None, 0.0, True, (), self.threshold, normalized)
+        fuzzy_all = process.cdist([normalized], self._choices, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=1)[0]
+        best_index = np.maximum.reduceat(fuzzy_all, self._starts)
+        argbest = self._argmax_per_class(fuzzy_all)
+        probabilities = self.model.probabilities(normalized)[self._model_order]
+        padded = f" {normalized} "
+        bonus = np.array([KEYWORD_BONUS if any(f" {k} " in padded for k in self._keywords.get(c, ())) else 0.0 for c in self.classes])
+        combined = 100 * MODEL_WEIGHT * probabilities + (1 - MODEL_WEIGHT) * best_index + bonus
+        exact = self._exact.get(normalized)
+        if exact is not None:
+            combined[self.classes.index(exact)] = 100.0
+        combined = np.minimum(combined, 100.0)
+        order = np.argsort(-combined)
+        candidates = tuple(
+            Candidate(
+                intent=self.classes[i], score=round(float(combined[i]), 1), probability=float(probabilities[i]),
+                fuzzy=float(best_index[i]), example=self._originals[argbest[i]],
+            )
+            for i in order[:3]
+        )
+        top = candidates[0]
+        if top.intent == OUT_OF_SCOPE or top.score < self.threshold:
+            return Match(None, top.score if top.intent != OUT_OF_SCOPE else 0.0, True, candidates, self.threshold, normalized)
+        handoff = self.intents.intents[top.intent].handoff
+        return Match(top.intent, top.score, handoff, candidates, self.threshold, normalized)
+
+    def _argmax_per_class(self, scores: np.ndarray) -> np.ndarray:
+        ends = np.append(self._starts[1:], len(scores))
+        return np.array([start + int(np.argmax(scores[start:end])) for start, end in zip(self._starts, ends)])
