@@ -76,6 +76,14 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise DataError(loader.name, node.start_mark.line + 1, f"{node.value!r} is not a valid date") from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -93,9 +101,13 @@ def load_yaml(path: Path) -> Any:
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        if exc.context and "simple key" in exc.context and exc.context_mark:
+            # the parser notices a missing colon only lines later: point at the key itself
+            line, problem = exc.context_mark.line + 1, "a line without a colon (expected 'key: value' or '- item')"
+        else:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise DataError(path, line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise DataError(path, None, f"invalid YAML: {exc}") from None

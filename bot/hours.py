@@ -155,3 +155,44 @@ def load_hours(path: Path) -> BusinessHours:
     if hours.opens >= hours.closes:
         raise DataError(path, data.line_of("close"), "close must be after open")
     return hours
+
+
+def buyer_zone(timezone_name: str | None, country: str | None) -> tzinfo | None:
+    """The buyer's zone from a stored profile or mail offset, else from the country."""
+    zone = parse_zone(timezone_name)
+    if zone is None and country:
+        zone = parse_zone(COUNTRY_ZONES.get(country.upper()))
+    return zone
+
+
+def _locale(language: str):
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        try:
+            return Locale.parse(language.split("-")[0])
+        except (UnknownLocaleError, ValueError):
+            return Locale.parse("en")
+
+
+def _moment(moment: datetime, locale) -> str:
+    from babel.dates import format_skeleton, format_time
+
+    return f"{format_skeleton('MMMMEd', moment, locale=locale)}, {format_time(moment, 'short', locale=locale)}"
+
+
+def tell_when(moment: datetime, now: datetime, zone: tzinfo | None, shop_zone: tzinfo, language: str) -> tuple[str, str]:
+    """(`back_at`, `back_in`) for a buyer: the moment in the buyer's zone and locale,
+    or in UTC with the shop's local time beside it when the buyer's zone is unknown."""
+    from babel.dates import format_timedelta
+
+    locale = _locale(language)
+    if zone is not None:
+        back_at = _moment(moment.astimezone(zone), locale)
+    else:
+        shop = _moment(moment.astimezone(shop_zone), locale)
+        back_at = f"{_moment(moment.astimezone(timezone.utc), locale)} UTC ({shop}, {getattr(shop_zone, 'key', shop_zone)})"
+    back_in = format_timedelta(moment - now, threshold=1.1, add_direction=True, locale=locale)
+    return back_at, back_in

@@ -108,7 +108,7 @@ def _provider_factory(name: str, env: dict[str, str]) -> Callable[[str, str], An
     if name == "microsoft" and not settings["api_key"]:
         raise TranslatorError("the Microsoft translator needs KEFU_MICROSOFT_API_KEY (and KEFU_MICROSOFT_REGION)")
     if name == "libre" and not settings["base_url"]:
-        raise TranslatorError("the LibreTranslate translator needs KEFU_LIBRE_URL (your server's /translate URL)")
+        raise TranslatorError("the LibreTranslate translator needs KEFU_LIBRE_URL (your server's address, e.g. http://localhost:5000/)")
     codes = _PROVIDER_CODES.get(name, {})
 
     def make(source: str, target: str) -> Any:
@@ -121,7 +121,9 @@ def _provider_factory(name: str, env: dict[str, str]) -> Callable[[str, str], An
         if name == "microsoft":
             return dt.MicrosoftTranslator(api_key=settings["api_key"], region=settings["region"], source=src, target=tgt)
         if name == "libre":
-            return dt.LibreTranslator(source=src, target=tgt, base_url=settings["base_url"], api_key=settings["api_key"] or None)
+            # deep-translator insists on a key; a server run without keys ignores it.
+            url = settings["base_url"].rstrip("/") + "/"
+            return dt.LibreTranslator(source=src, target=tgt, custom_url=url, api_key=settings["api_key"] or "no-key")
         return dt.MyMemoryTranslator(source=codes.get(source, source), target=tgt, email=settings["email"])
 
     return make

@@ -16,6 +16,15 @@ from pathlib import Path
 from bot.datafiles import DataError, LineDict, LineList, expect, load_yaml
 
 OUT_OF_SCOPE = "out_of_scope"
+# The catalogue of ../shared/domain.md: tests, evaluation files and admin tools
+# refer to these ids, so the shipped lists must define every one of them.
+CATALOGUE = (
+    "greeting", "store_info", "product_question", "payment_methods", "shipping_cost", "customs_tax",
+    "dispatch_time", "delivery_time", "shipping_countries", "discount_request", "combine_orders",
+    "stock_availability", "payment_problem", "cancel_order", "change_order", "order_status",
+    "tracking_not_updated", "delivery_delay", "not_received", "return_exchange", "refund_status",
+    "item_problem", "dispute", "negative_feedback", "positive_feedback", "human_agent", "thanks", "goodbye",
+)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGE_DIR = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
 KNOWN_KEYS = {"id", "description", "handoff", "priority", "keywords", "examples"}

@@ -59,6 +59,7 @@ class Matcher:
         self._choices = [normalize(ex.text) for _, ex in pairs]
         self._originals = [ex.text for _, ex in pairs]
         labels = [intent for intent, _ in pairs]
+        self.languages = frozenset(ex.language for _, ex in pairs)
         self.classes = sorted(set(labels))
         self._starts = np.array([labels.index(c) for c in self.classes], dtype=np.int64)
         self._exact = {text: label for text, label in zip(self._choices, labels)}
@@ -96,6 +97,10 @@ class Matcher:
             return Match(None, top.score if top.intent != OUT_OF_SCOPE else 0.0, True, candidates, self.threshold, normalized)
         handoff = self.intents.intents[top.intent].handoff
         return Match(top.intent, top.score, handoff, candidates, self.threshold, normalized)
+
+    def has_language(self, language: str) -> bool:
+        """True when the lists hold native example phrasings in `language`."""
+        return language in self.languages or language.split("-")[0] in self.languages
 
     def _argmax_per_class(self, scores: np.ndarray) -> np.ndarray:
         ends = np.append(self._starts[1:], len(scores))

@@ -31,48 +31,43 @@ def fill(template: str, values: dict[str, Any]) -> str:
     return template.format_map(_Fields(values)).strip()
 
 
-def render_answer(
+def answer_body(
     book: AnswerBook, intent: str, language: str, style: Style, context: dict[str, Any] | None = None
 ) -> Rendered | None:
-    """The answer to `intent`, in `language` if a reviewed text exists, else English."""
-    found = book.lookup("answers", intent, style.value, language)
-    if found is None:
-        return None
-    template, lang = found
-    values = {**book.facts.for_language(lang), **(context or {})}
-    body = fill(template, values)
-    if style is Style.LETTER:
-        body = frame_letter(book, lang, body, values)
-    return Rendered(body, lang)
+    """The answer to `intent` (letter body or chat text), in `language` if reviewed, else English."""
+    return _render(book, "answers", intent, language, style, context)
 
 
-def render_message(
+def message_body(
     book: AnswerBook, key: str, language: str, style: Style = Style.CHAT, context: dict[str, Any] | None = None
 ) -> Rendered:
     """One of the bot's own messages (handoff, out of hours, help…)."""
-    found = book.lookup("messages", key, style.value, language)
-    if found is None:
+    rendered = _render(book, "messages", key, language, style, context)
+    if rendered is None:
         raise KeyError(f"no message {key!r} in the answers files")
+    return rendered
+
+
+def _render(book: AnswerBook, section: str, key: str, language: str, style: Style, context: dict[str, Any] | None) -> Rendered | None:
+    found = book.lookup(section, key, style.value, language)
+    if found is None:
+        return None
     template, lang = found
-    values = {**book.facts.for_language(lang), **(context or {})}
-    body = fill(template, values)
-    if style is Style.LETTER:
-        body = frame_letter(book, lang, body, values)
-    return Rendered(body, lang)
+    return Rendered(fill(template, {**book.facts.for_language(lang), **(context or {})}), lang)
 
 
-def frame_letter(book: AnswerBook, language: str, body: str, values: dict[str, Any]) -> str:
-    """Greeting (with the buyer's name when known), body, closing with the signature."""
-    greeting_key = "greeting" if values.get("buyer_name") else "greeting_anonymous"
+def letter_frame(book: AnswerBook, language: str, context: dict[str, Any] | None = None) -> tuple[Rendered, Rendered]:
+    """Greeting (with the buyer's name when known) and closing with the signature."""
+    context = context or {}
+    greeting_key = "greeting" if context.get("buyer_name") else "greeting_anonymous"
     parts = []
-    for key in (greeting_key, None, "closing"):
-        if key is None:
-            parts.append(body)
-            continue
+    for key in (greeting_key, "closing"):
         found = book.lookup("letter", key, "letter", language)
-        if found:
-            parts.append(fill(found[0], values))
-    return "\n\n".join(p for p in parts if p)
+        if found is None:
+            parts.append(Rendered("", language))
+        else:
+            parts.append(Rendered(fill(found[0], {**book.facts.for_language(found[1]), **context}), found[1]))
+    return parts[0], parts[1]
 
 
 def problems(book: AnswerBook, intent_ids: list[str]) -> list[DataError]:

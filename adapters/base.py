@@ -1,0 +1,52 @@
+"""What every channel adapter shares.
+
+An adapter only converts: channel event → `Message`, `Reply` → channel send.
+It gets a `Handler` (the pipeline's `handle`) and never imports the core's
+internals. Reconnecting with back-off is written once, here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from abc import ABC, abstractmethod
+from typing import Awaitable, Callable
+
+from bot.message import Message, Reply, Style
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Message, Style], Awaitable[Reply]]
+
+
+class Channel(ABC):
+    """A transport the bot serves. Subclasses implement `serve` and `send_text`."""
+
+    name: str = "channel"
+    style: Style = Style.CHAT
+
+    def __init__(self, handle: Handler) -> None:
+        self.handle = handle
+
+    @abstractmethod
+    async def serve(self) -> None:
+        """Connect and serve until cancelled; raise on a lost connection."""
+
+    @abstractmethod
+    async def send_text(self, conversation: str, text: str) -> None:
+        """Send text into a conversation (used for agent replies and proactive messages)."""
+
+    async def serve_forever(self, max_delay: float = 60.0) -> None:
+        """Serve, and reconnect with exponential back-off (and jitter) when the connection drops."""
+        delay = 1.0
+        while True:
+            try:
+                await self.serve()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any transport failure means: wait and retry
+                log.warning("%s channel stopped (%s); reconnecting in %.0f s", self.name, exc, delay)
+                await asyncio.sleep(delay * (0.5 + random.random() / 2))
+                delay = min(delay * 2, max_delay)

@@ -1,0 +1,53 @@
+"""Wiring: settings → store, brains, detector, translator → pipeline. Used by the CLI and channels."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from bot.brain import BrainHolder
+from bot.config import Settings
+from bot.language import LanguageDetector
+from bot.pipeline import Pipeline
+from bot.store import Store
+from bot.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
+
+
+def make_detector(settings: Settings, warm: bool = False) -> LanguageDetector:
+    detector = LanguageDetector(settings.languages, primary=settings.primary_languages)
+    if warm:  # load the language models in the background so the first buyer does not wait
+        threading.Thread(target=detector.warm_up, name="kefu-language-warmup", daemon=True).start()
+    return detector
+
+
+def configured_translator(settings: Settings, spec: str | None = None) -> Translator:
+    translator = make_translator(spec or settings.translator)
+    for part in getattr(translator, "translators", [translator]):
+        if isinstance(part, ProviderTranslator):
+            part.timeout = settings.translator_timeout
+    return translator
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    brains: BrainHolder
+    pipeline: Pipeline
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def build_app(settings: Settings, translator: str | None = None, database_url: str | None = None, warm: bool = True) -> App:
+    store = await Store.open(database_url or settings.database_url)
+    brains = BrainHolder(settings)
+    memory = MemoryTranslator(configured_translator(settings, translator), store, clock=_now)
+    pipeline = Pipeline(store, brains, make_detector(settings, warm=warm), memory, settings)
+    return App(settings, store, brains, pipeline)
+
+
+def _now():
+    from bot.pipeline import utcnow
+
+    return utcnow()

@@ -1,0 +1,85 @@
+"""What the bot knows: intents, matcher, answers, facts, hours — loaded together.
+
+Admins edit these files while the bot runs. `BrainHolder.refresh` notices a
+change, loads the new set, and keeps the old one when the new one is broken
+(logging why), so a typo never takes the bot down.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.datafiles import DataError
+from bot.hours import BusinessHours, load_hours
+from intents.catalog import IntentSet, list_files, load_intents
+from intents.matcher import DEFAULT_THRESHOLD, Matcher
+from replies.answers import AnswerBook, load_answers
+from replies.render import problems
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Brain:
+    intents: IntentSet
+    matcher: Matcher
+    answers: AnswerBook
+    hours: BusinessHours
+
+
+def load_brain(settings: Settings) -> Brain:
+    """Load and cross-check every data file; the first problem raises DataError."""
+    intents = load_intents(settings.intents_dir)
+    answers = load_answers(settings.replies_dir)
+    found = problems(answers, intents.ids)
+    if found:
+        raise found[0]
+    hours = load_hours(settings.hours_file) if settings.hours_file.is_file() else BusinessHours()
+    threshold = settings.threshold if settings.threshold is not None else DEFAULT_THRESHOLD
+    return Brain(intents, Matcher(intents, threshold=threshold), answers, hours)
+
+
+def watched_files(settings: Settings) -> list[Path]:
+    files = list_files(settings.intents_dir) if settings.intents_dir.is_dir() else []
+    files += sorted(settings.replies_dir.glob("*.yaml")) + sorted((settings.replies_dir / "answers").glob("*.yaml"))
+    return files
+
+
+def _fingerprint(files: list[Path]) -> tuple:
+    out = []
+    for path in files:
+        try:
+            stat = path.stat()
+            out.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            out.append((str(path), None, None))
+    return tuple(out)
+
+
+class BrainHolder:
+    """The current Brain, reloaded when its files change."""
+
+    def __init__(self, settings: Settings, brain: Brain | None = None) -> None:
+        self.settings = settings
+        self._stamp = _fingerprint(watched_files(settings))
+        self.brain = brain or load_brain(settings)
+        self.last_error: DataError | None = None
+
+    def refresh(self) -> bool:
+        """Reload if any file changed; True when a new brain is in place."""
+        stamp = _fingerprint(watched_files(self.settings))
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        try:
+            self.brain = load_brain(self.settings)
+        except DataError as exc:
+            self.last_error = exc
+            log.error("kept the previous intents and answers: %s", exc)
+            return False
+        self.last_error = None
+        log.info("reloaded intents and answers (%d intents)", len(self.brain.intents.ids))
+        return True

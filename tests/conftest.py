@@ -1,0 +1,129 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), a fixed clock, the bot wired up.
+
+No test reaches the internet: adapters talk to local fake servers
+(tests/fakes/) and translators to recorded responses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+POSTGRES_URL = os.environ.get("KEFU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Model cache in a temporary folder, so tests never depend on a developer's cache."""
+    os.environ["KEFU_CACHE_DIR"] = str(tmp_path_factory.mktemp("kefu-cache"))
+    for name in ("KEFU_CONFIG", "KEFU_DATABASE_URL", "KEFU_TRANSLATOR", "KEFU_INTENTS_DIR", "KEFU_REPLIES_DIR"):
+        os.environ.pop(name, None)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} — CI must run the PostgreSQL tests (see .ci/run)")
+    pytest.skip(reason)
+
+
+async def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from bot.store import async_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(async_url(url))
+    async with engine.begin() as conn:
+        for table in ("messages", "translations", "orders", "conversations", "alembic_version"):
+            await conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every store test runs on SQLite and on the PostgreSQL of this machine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kefu.db'}"
+    if not _postgres_reachable():
+        _skip_or_fail("PostgreSQL is not running on 127.0.0.1:5432")
+    asyncio.run(_reset_postgres(POSTGRES_URL))
+    return POSTGRES_URL
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+# Monday 23 Nov 2026, 10:00 in Shanghai: the team is in.
+IN_HOURS = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+# Monday 23 Nov 2026, 22:00 in Shanghai: the team is out until Tuesday 08:00.
+OUT_OF_HOURS = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(IN_HOURS)
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from bot.config import Settings
+
+    return Settings(translator="none")
+
+
+@pytest.fixture(scope="session")
+def brain(settings):
+    from bot.brain import load_brain
+
+    return load_brain(settings)
+
+
+@pytest.fixture(scope="session")
+def detector(settings):
+    from bot.app import make_detector
+
+    return make_detector(settings)
+
+
+@pytest.fixture(scope="session")
+def table_path() -> Path:
+    return REPO / "bench" / "data" / "multilingual_table.tsv"
+
+
+@pytest.fixture
+async def kefu(db_url, settings, brain, detector, clock):
+    """The whole bot on a fresh database, with a pinned translation table and a hand clock."""
+    from types import SimpleNamespace
+
+    from bot.brain import BrainHolder
+    from bot.pipeline import Pipeline
+    from bot.store import Store
+    from bot.translate import MemoryTranslator, TableTranslator
+
+    store = await Store.open(db_url)
+    translator = MemoryTranslator(TableTranslator(DATA / "translations.tsv"), store, clock)
+    pipeline = Pipeline(store, BrainHolder(settings, brain), detector, translator, settings, clock)
+    yield SimpleNamespace(store=store, pipeline=pipeline, clock=clock, settings=settings)
+    await store.close()
