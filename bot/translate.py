@@ -35,7 +35,12 @@ class Translator(Protocol):
 
 
 def base(code: str) -> str:
-    return code.split("-")[0].lower()
+    """The language a code names, for comparing and keying: "pt-BR" → "pt".
+    Chinese keeps its script, since Simplified and Traditional are written differently."""
+    code = code.lower().replace("_", "-")
+    if code.startswith("zh"):
+        return "zh-tw" if code in ("zh-tw", "zh-hk", "zh-hant", "zh-mo") else "zh-cn"
+    return code.split("-")[0]
 
 
 class NoTranslator:
@@ -92,10 +97,49 @@ PROVIDER_ENV = {
 _PROVIDER_CODES = {
     "google": {"zh-cn": "zh-CN", "zh-tw": "zh-TW", "he": "iw"},
     "deepl": {"zh-cn": "zh", "zh-tw": "zh", "pt": "pt"},
-    "microsoft": {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"},
+    "microsoft": {"zh-cn": "zh-hans", "zh-tw": "zh-hant"},  # deep-translator lower-cases Microsoft's codes
     "libre": {"zh-cn": "zh", "zh-tw": "zh"},
-    "mymemory": {"en": "en-GB", "zh-cn": "zh-CN", "zh-tw": "zh-TW"},
+    # MyMemory wants locales.
+    "mymemory": {
+        "en": "en-GB", "zh-cn": "zh-CN", "zh-tw": "zh-TW", "es": "es-ES", "ru": "ru-RU", "pt": "pt-PT", "fr": "fr-FR",
+        "de": "de-DE", "it": "it-IT", "pl": "pl-PL", "tr": "tr-TR", "ar": "ar-SA", "ja": "ja-JP", "ko": "ko-KR",
+        "uk": "uk-UA", "he": "he-IL", "nl": "nl-NL", "cs": "cs-CZ", "ro": "ro-RO", "vi": "vi-VN", "th": "th-TH",
+        "id": "id-ID", "sv": "sv-SE", "el": "el-GR", "hi": "hi-IN", "fa": "fa-IR", "bg": "bg-BG", "sk": "sk-SK",
+        "hu": "hu-HU", "da": "da-DK", "fi": "fi-FI", "no": "nb-NO",
+    },
 }
+
+
+def _deepl_class() -> type:
+    """deep-translator's DeepL client, sending the key the way DeepL requires since 2026.
+
+    deep-translator 1.11.4 passes `auth_key` in the query string, which DeepL
+    has retired; the request is the same otherwise, so only the call changes.
+    """
+    import requests
+    from deep_translator import DeeplTranslator
+    from deep_translator.exceptions import AuthorizationException, ServerException, TranslationNotFound
+
+    class HeaderAuthDeepl(DeeplTranslator):
+        def translate(self, text: str, **kwargs: Any) -> str:
+            if self._same_source_target() or not text.strip():
+                return text
+            response = requests.post(
+                self._base_url + "translate",
+                headers={"Authorization": f"DeepL-Auth-Key {self.api_key}"},
+                data={"source_lang": self._source, "target_lang": self._target, "text": text},
+                timeout=30,
+            )
+            if response.status_code == 403:
+                raise AuthorizationException(self.api_key)
+            if response.status_code != 200:
+                raise ServerException(response.status_code)
+            translations = (response.json() or {}).get("translations")
+            if not translations:
+                raise TranslationNotFound(text)
+            return translations[0]["text"]
+
+    return HeaderAuthDeepl
 
 
 def _provider_factory(name: str, env: dict[str, str]) -> Callable[[str, str], Any]:
@@ -117,7 +161,7 @@ def _provider_factory(name: str, env: dict[str, str]) -> Callable[[str, str], An
             return dt.GoogleTranslator(source=src, target=tgt)
         if name == "deepl":
             free = settings["api_key"].endswith(":fx")
-            return dt.DeeplTranslator(api_key=settings["api_key"], source=src, target=tgt, use_free_api=free)
+            return _deepl_class()(api_key=settings["api_key"], source=src, target=tgt, use_free_api=free)
         if name == "microsoft":
             return dt.MicrosoftTranslator(api_key=settings["api_key"], region=settings["region"], source=src, target=tgt)
         if name == "libre":
@@ -154,10 +198,13 @@ class ProviderTranslator:
             return text
         if time.monotonic() < self._down_until:
             return None
+        client = self._client(source, target)
+        if client is None:
+            return None
         loop = asyncio.get_running_loop()
         for attempt in range(1 + self.retries):
             try:
-                call = loop.run_in_executor(self._pool, self._call, text, source, target)
+                call = loop.run_in_executor(self._pool, client.translate, text)
                 result = await asyncio.wait_for(call, self.timeout)
                 if isinstance(result, str) and result.strip():
                     return result
@@ -167,8 +214,19 @@ class ProviderTranslator:
         self._down_until = time.monotonic() + self.cooldown
         return None
 
-    def _call(self, text: str, source: str, target: str) -> Any:
-        return self.make(source, target).translate(text)
+    def _client(self, source: str, target: str) -> Any:
+        """A deep-translator client for this pair, or None if the provider lacks a language.
+
+        Built per call: deep-translator clients keep per-request state and are
+        not safe to share between threads.
+        """
+        from deep_translator.exceptions import InvalidSourceOrTargetLanguage, LanguageNotSupportedException
+
+        try:
+            return self.make(source, target)
+        except (LanguageNotSupportedException, InvalidSourceOrTargetLanguage) as exc:
+            log.info("%s cannot translate %s→%s: %s", self.name, source, target, exc)
+            return None
 
 
 def _describe(exc: BaseException) -> str:
