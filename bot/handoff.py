@@ -22,19 +22,20 @@ PRIORITY_REASONS = {DISPUTE, KEY_CUSTOMER}
 
 # Insults and threats, in the buyer languages we see most; matched on the
 # original and on the English pivot, after normalisation (accents stripped).
-_ANGRY_WORDS = """
-scam scammer scammers fraud fraudster cheat cheater cheated cheating liar liars lying thief thieves robbed rip off ripoff
-idiot idiots stupid useless incompetent pathetic disgusting worst shit bullshit crap fuck fucking fucked damn wtf
-chargeback lawyer sue police report you bad review negative feedback one star 1 star dispute
-estafa estafadores ladron ladrones mentirosos fraude basura timo denuncia
-golpe golpista golpistas ladroes mentiroso lixo processo procon
-arnaque escroc escrocs voleurs menteurs nul
-betrug betruger betrugerin lugner abzocke scheisse anzeige
-мошенник мошенники обман обманщики воры развод жалоба суд ужас позор
-oszust oszusci oszustwo zlodzieje
-dolandirici dolandiricilar sahtekar rezalet
-احتيال نصاب نصابين حرامي
-""".split()
+_ANGRY_WORDS = [p.strip() for p in """
+scam, scammer, scammers, fraud, fraudster, cheat, cheater, cheated, cheating, liar, liars, lying, thief, thieves,
+robbed, rip off, ripoff, idiot, idiots, stupid, useless, incompetent, pathetic, disgusting, worst shop, shit,
+bullshit, crap, fuck, fucking, fucked, wtf, chargeback, my lawyer, sue you, call the police, report you,
+bad review, negative feedback, open a dispute, opening a dispute, file a claim,
+estafa, estafadores, ladron, ladrones, mentirosos, fraude, basura, denuncia,
+golpe, golpista, golpistas, ladroes, mentiroso, lixo, procon,
+arnaque, escroc, escrocs, voleurs, menteurs,
+betrug, betruger, lugner, abzocke, scheisse, anzeige,
+мошенник, мошенники, обман, обманщики, воры, развод, жалоба, суд, позор,
+oszust, oszusci, oszustwo, zlodzieje,
+dolandirici, dolandiricilar, sahtekar, rezalet,
+احتيال, نصاب, نصابين, حرامي
+""".replace("\n", " ").split(",") if p.strip()]
 _UNSPACED = ("詐欺", "騙子", "骗子", "诈骗", "垃圾", "사기", "ペテン")  # scripts written without spaces
 _ANGRY_PHRASES = {w for w in (normalize(x) for x in _ANGRY_WORDS) if w}
 _MULTI = sorted((p for p in _ANGRY_PHRASES if " " in p), key=len, reverse=True)

@@ -97,5 +97,5 @@ class TranslationMemory(Base):
     digest: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
     translation: Mapped[str] = mapped_column(Text)
-    provider: Mapped[str] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -143,6 +143,9 @@ class Store:
     async def finish(self, message_id: int, **fields: Any) -> None:
         """Record what the pipeline made of an incoming message."""
         fields.setdefault("status", "processed")
+        for key in ("pivot", "error"):
+            if isinstance(fields.get(key), str):
+                fields[key] = _clip(fields[key])
         async with self.session() as session:
             await session.execute(update(StoredMessage).where(StoredMessage.id == message_id).values(**fields))
             await session.commit()
@@ -205,7 +208,7 @@ class Store:
         async with self.session() as session:
             session.add(TranslationMemory(
                 source_lang=source_lang, target_lang=target_lang, digest=_digest(text), source=_clip(text),
-                translation=_clip(translation), provider=provider, created_at=at,
+                translation=_clip(translation), provider=provider[:255], created_at=at,
             ))
             try:
                 await session.commit()

@@ -20,10 +20,15 @@ from intents.catalog import OUT_OF_SCOPE, IntentSet
 from intents.model import LinearModel, load_or_train
 from intents.normalize import normalize
 
-DEFAULT_THRESHOLD = 45.0
-MODEL_WEIGHT = 0.75  # share of the linear model's probability in the combined score
+# Calibrated with bench/intents.py (see docs/matcher.md): an in-scope intent wins
+# when its combined score reaches the threshold and the model gives out-of-scope
+# less than OOS_PROBABILITY.
+DEFAULT_THRESHOLD = 40.0
+OOS_PROBABILITY = 0.3
+MODEL_WEIGHT = 0.6  # share of the linear model's probability in the combined score
+MODEL_C = 10.0  # inverse regularisation of the logistic regression
 KEYWORD_BONUS = 6.0
-EXACT = 97  # a fuzzy score this high is the same sentence, typos aside
+EXACT = 96  # a fuzzy score this high is the same sentence as an example, typos aside
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Match:
     candidates: tuple[Candidate, ...]
     threshold: float
     normalized: str
+    out_of_scope: float = 0.0  # the model's probability that no intent fits
 
     @property
     def best(self) -> Candidate | None:
@@ -62,12 +68,12 @@ class Matcher:
         self.languages = frozenset(ex.language for _, ex in pairs)
         self.classes = sorted(set(labels))
         self._starts = np.array([labels.index(c) for c in self.classes], dtype=np.int64)
-        self._exact = {text: label for text, label in zip(self._choices, labels)}
         self._keywords = {
             intent.id: tuple(normalize(k) for k in intent.keywords if normalize(k)) for intent in intents.intents.values()
         }
-        self.model = model or load_or_train(f"{intents.digest}-{MODEL_WEIGHT}", self._choices, labels)
+        self.model = model or load_or_train(f"{intents.digest}-c{MODEL_C}", self._choices, labels, c=MODEL_C)
         self._model_order = np.array([self.model.classes.index(c) for c in self.classes], dtype=np.int64)
+        self._oos = self.classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.classes else None
 
     def match(self, text: str) -> Match:
         normalized = normalize(text)
@@ -80,11 +86,15 @@ class Matcher:
         padded = f" {normalized} "
         bonus = np.array([KEYWORD_BONUS if any(f" {k} " in padded for k in self._keywords.get(c, ())) else 0.0 for c in self.classes])
         combined = 100 * MODEL_WEIGHT * probabilities + (1 - MODEL_WEIGHT) * best_index + bonus
-        exact = self._exact.get(normalized)
+        nearest = int(np.argmax(best_index))
+        exact = self.classes[nearest] if best_index[nearest] >= EXACT else None  # an example, typos aside
         if exact is not None:
             combined[self.classes.index(exact)] = 100.0
         combined = np.minimum(combined, 100.0)
-        order = np.argsort(-combined)
+        out_of_scope = probabilities[self._oos] if self._oos is not None else 0.0
+        if self._oos is not None:
+            combined[self._oos] = 100 * out_of_scope  # shown beside the others, never chosen as an intent
+        order = [i for i in np.argsort(-combined) if i != self._oos]
         candidates = tuple(
             Candidate(
                 intent=self.classes[i], score=round(float(combined[i]), 1), probability=float(probabilities[i]),
@@ -93,10 +103,12 @@ class Matcher:
             for i in order[:3]
         )
         top = candidates[0]
-        if top.intent == OUT_OF_SCOPE or top.score < self.threshold:
-            return Match(None, top.score if top.intent != OUT_OF_SCOPE else 0.0, True, candidates, self.threshold, normalized)
+        if exact is None and (out_of_scope >= OOS_PROBABILITY or top.score < self.threshold):
+            return Match(None, top.score, True, candidates, self.threshold, normalized, float(out_of_scope))
+        if exact == OUT_OF_SCOPE:
+            return Match(None, top.score, True, candidates, self.threshold, normalized, 1.0)
         handoff = self.intents.intents[top.intent].handoff
-        return Match(top.intent, top.score, handoff, candidates, self.threshold, normalized)
+        return Match(top.intent, top.score, handoff, candidates, self.threshold, normalized, float(out_of_scope))
 
     def has_language(self, language: str) -> bool:
         """True when the lists hold native example phrasings in `language`."""

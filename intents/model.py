@@ -113,14 +113,14 @@ def cache_dir() -> Path:
     return Path(base) / "kefu"
 
 
-def load_or_train(key: str, texts: list[str], labels: list[str]) -> LinearModel:
+def load_or_train(key: str, texts: list[str], labels: list[str], c: float = 20.0) -> LinearModel:
     """The cached model for this set of intent files, training it if needed."""
     path = cache_dir() / f"intents-{key}-v{FORMAT_VERSION}.npz"
     try:
         return LinearModel.load(path)
     except (OSError, ValueError, KeyError):
         pass
-    model = train(texts, labels)
+    model = train(texts, labels, c=c)
     try:
         model.save(path)
     except OSError:  # a read-only home still works, it just trains each start

@@ -48,6 +48,32 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Courtesy words at the start or end of a message ("Hi, do you ship to Chile? thanks")
+# say nothing about what the buyer wants; they are dropped when enough is left.
+_LEADING = {"hello", "hi", "hey", "hallo", "hola", "dear", "good", "morning", "afternoon", "evening", "day",
+            "sir", "madam", "maam", "seller", "friend", "team", "support", "greetings", "there", "all", "guys"}
+_TRAILING = {"thanks", "please", "regards", "cheers", "okay", "thx"}
+_TRAILING_PAIRS = {("thank", "you"), ("in", "advance"), ("a", "lot"), ("so", "much"), ("very", "much"),
+                   ("best", "regards"), ("kind", "regards")}
+import os
+_MIN_LEFT = int(os.environ.get("KEFU_MINLEFT", "3"))
+
+
+def strip_courtesy(words: list[str]) -> list[str]:
+    start, end = 0, len(words)
+    while start < end and words[start] in _LEADING:
+        start += 1
+    while end > start:
+        if words[end - 1] in _TRAILING:
+            end -= 1
+        elif end - start >= 2 and (words[end - 2], words[end - 1]) in _TRAILING_PAIRS:
+            end -= 2
+        else:
+            break
+    kept = words[start:end]
+    return kept if len(kept) >= _MIN_LEFT else words
+
+
 def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation, fold digits, expand shorthand."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).casefold()
@@ -55,5 +81,5 @@ def normalize(text: str) -> str:
     text = _APOSTROPHES.sub("", text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     text = _DIGITS.sub("0", text)
-    words = [SHORTHAND.get(word, word) for word in text.split()]
-    return _SPACES.sub(" ", " ".join(words)).strip()[:MAX_CHARS]
+    words = " ".join(SHORTHAND.get(word, word) for word in text.split()).split()
+    return " ".join(strip_courtesy(words))[:MAX_CHARS]

@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('translation', sa.Text(), nullable=False),
-    sa.Column('provider', sa.String(length=32), nullable=False),
+    sa.Column('provider', sa.String(length=255), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source_lang', 'target_lang', 'digest', name='uq_translation')
