@@ -55,8 +55,7 @@ _LEADING = {"hello", "hi", "hey", "hallo", "hola", "dear", "good", "morning", "a
 _TRAILING = {"thanks", "please", "regards", "cheers", "okay", "thx"}
 _TRAILING_PAIRS = {("thank", "you"), ("in", "advance"), ("a", "lot"), ("so", "much"), ("very", "much"),
                    ("best", "regards"), ("kind", "regards")}
-import os
-_MIN_LEFT = int(os.environ.get("KEFU_MINLEFT", "3"))
+_MIN_LEFT = 3
 
 
 def strip_courtesy(words: list[str]) -> list[str]:
