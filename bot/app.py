@@ -13,8 +13,10 @@ from bot.store import Store
 from bot.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
 
 
-def make_detector(settings: Settings, warm: bool = False) -> LanguageDetector:
+def make_detector(settings: Settings, warm: bool = False, english_words: set[str] | None = None) -> LanguageDetector:
     detector = LanguageDetector(settings.languages, primary=settings.primary_languages)
+    if english_words:
+        detector.learn_english(english_words)
     if warm:  # load the language models in the background so the first buyer does not wait
         threading.Thread(target=detector.warm_up, name="kefu-language-warmup", daemon=True).start()
     return detector
@@ -43,7 +45,8 @@ async def build_app(settings: Settings, translator: str | None = None, database_
     store = await Store.open(database_url or settings.database_url)
     brains = BrainHolder(settings)
     memory = MemoryTranslator(configured_translator(settings, translator), store, clock=_now)
-    pipeline = Pipeline(store, brains, make_detector(settings, warm=warm), memory, settings)
+    detector = make_detector(settings, warm=warm, english_words=brains.brain.matcher.words("en"))
+    pipeline = Pipeline(store, brains, detector, memory, settings)
     return App(settings, store, brains, pipeline)
 
 

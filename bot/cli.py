@@ -123,7 +123,7 @@ def classify(
 
     async def main() -> None:
         brain = load_brain(settings)
-        detector = make_detector(settings)
+        detector = make_detector(settings, english_words=brain.matcher.words("en"))
         chosen = configured_translator(settings, translator)
         out = sys.stdout
         for line in sys.stdin:

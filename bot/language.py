@@ -41,10 +41,15 @@ _LATIN_MARKERS = (
     ("es", set("ñ¿¡Ñ")),
     ("de", set("ßẞ")),
 )
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+LEXICON_MIN_WORDS = 4
+LEXICON_SHARE = 0.9
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 _LINGUA_ALIASES = {"no": "nb"}  # lingua knows Norwegian as Bokmål
 SHORT_WORDS = 3  # at most this many words: too short to overrule what we already know
+UNSURE = 0.3  # lingua's confidence below which another opinion is worth its cost
+LONG_WORDS = 8  # only a message this long may be in a language the shop does not expect
 SHORT_CHARS = 20
 
 
@@ -131,6 +136,19 @@ class LanguageDetector:
         self.expected = tuple(dict.fromkeys(code.lower() for code in expected))
         self.weights = {code: 1.0 if code in primary else SECONDARY_WEIGHT for code in self.expected}
         self.low_accuracy = low_accuracy
+        self.english_words: frozenset[str] = frozenset()
+
+    def learn_english(self, words: set[str] | frozenset[str]) -> None:
+        """Words buyers use in English (the intent examples): a cheap first opinion
+        that spares the models most English messages."""
+        self.english_words = frozenset(words)
+
+    def _looks_english(self, text: str) -> bool:
+        words = _WORDS.findall(text.lower())
+        if len(words) < LEXICON_MIN_WORDS or not self.english_words:
+            return False
+        known = sum(word in self.english_words for word in words)
+        return known / len(words) >= LEXICON_SHARE
 
     @cached_property
     def _lingua(self):  # built lazily: the models cost memory and a moment to load
@@ -158,12 +176,17 @@ class LanguageDetector:
         scripted = by_script(sample)
         if scripted:
             return Detection(scripted, 1.0, "script")
+        if "en" in self.expected and self._looks_english(sample):
+            return Detection("en", 0.95, "lexicon")
         found, confidence = self._ask_lingua(sample)
-        if found is None or confidence < 0.5:
+        # langdetect is slow (ms): ask it only when lingua has nothing, or when a long
+        # message fits no expected language well (a buyer from somewhere unexpected).
+        if found is None or (confidence < UNSURE and len(sample.split()) >= LONG_WORDS):
             wide, wide_conf = _langdetect(sample)
-            if wide and wide not in self.expected and wide_conf > 0.99 and confidence < 0.3 and len(sample.split()) >= 8:
+            if found is not None and wide and wide not in self.expected and wide_conf > 0.99:
                 return Detection(wide, wide_conf, "langdetect")
-            found = found or wide
+            if found is None and wide:
+                found, confidence = wide, wide_conf * 0.5
         prior = _normalise_code(previous or hint)
         if prior and found != prior and is_short(sample) and confidence < 0.95:
             return Detection(prior, 0.5, "prior")

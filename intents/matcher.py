@@ -11,6 +11,7 @@ no intent is forced on the message: `Match.intent` is None.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,13 @@ MODEL_WEIGHT = 0.6  # share of the linear model's probability in the combined sc
 MODEL_C = 10.0  # inverse regularisation of the logistic regression
 KEYWORD_BONUS = 6.0
 EXACT = 96  # a fuzzy score this high is the same sentence as an example, typos aside
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _sort_tokens(text: str) -> str:
+    return " ".join(sorted(text.split()))
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class Matcher:
         self.threshold = threshold
         pairs = sorted(intents.examples(), key=lambda pair: pair[0])
         self._choices = [normalize(ex.text) for _, ex in pairs]
+        # token_sort_ratio is ratio over sorted tokens: sort the examples once, not per message
+        self._sorted_choices = [_sort_tokens(text) for text in self._choices]
         self._originals = [ex.text for _, ex in pairs]
         labels = [intent for intent, _ in pairs]
         self.languages = frozenset(ex.language for _, ex in pairs)
@@ -79,7 +89,7 @@ class Matcher:
         normalized = normalize(text)
         if not normalized:
             return Match(None, 0.0, True, (), self.threshold, normalized)
-        fuzzy_all = process.cdist([normalized], self._choices, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=1)[0]
+        fuzzy_all = process.cdist([_sort_tokens(normalized)], self._sorted_choices, scorer=fuzz.ratio, dtype=np.uint8, workers=1)[0]
         best_index = np.maximum.reduceat(fuzzy_all, self._starts)
         argbest = self._argmax_per_class(fuzzy_all)
         probabilities = self.model.probabilities(normalized)[self._model_order]
@@ -109,6 +119,10 @@ class Matcher:
             return Match(None, top.score, True, candidates, self.threshold, normalized, 1.0)
         handoff = self.intents.intents[top.intent].handoff
         return Match(top.intent, top.score, handoff, candidates, self.threshold, normalized, float(out_of_scope))
+
+    def words(self, language: str = "en") -> set[str]:
+        """The words of the examples in one language."""
+        return {word for _, ex in self.intents.examples() if ex.language == language for word in _WORD.findall(ex.text.lower())}
 
     def has_language(self, language: str) -> bool:
         """True when the lists hold native example phrasings in `language`."""

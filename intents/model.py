@@ -8,9 +8,7 @@ and a dict lookup per n-gram, so start-up never pays for importing sklearn
 
 from __future__ import annotations
 
-import math
 import os
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,13 +43,13 @@ class LinearModel:
 
     def probabilities(self, normalized: str) -> np.ndarray:
         """Class probabilities (softmax) for one normalised text."""
-        counts = Counter(f for f in features(normalized) if f in self.vocabulary)
-        if not counts:
+        get = self.vocabulary.get
+        ids = [i for i in map(get, features(normalized)) if i is not None]
+        if not ids:
             scores = self.intercept
         else:
-            index = np.fromiter((self.vocabulary[f] for f in counts), dtype=np.int64, count=len(counts))
-            tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts))
-            weights = tf * self.idf[index]
+            index, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+            weights = (1.0 + np.log(counts)) * self.idf[index]  # sublinear tf × idf, as in training
             weights /= np.linalg.norm(weights)
             scores = weights @ self.coef[index] + self.intercept
         exp = np.exp(scores - scores.max())

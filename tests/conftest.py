@@ -101,10 +101,10 @@ def brain(settings):
 
 
 @pytest.fixture(scope="session")
-def detector(settings):
+def detector(settings, brain):
     from bot.app import make_detector
 
-    return make_detector(settings)
+    return make_detector(settings, english_words=brain.matcher.words("en"))
 
 
 @pytest.fixture(scope="session")

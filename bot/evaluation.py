@@ -1,0 +1,118 @@
+"""Measuring the matcher on a labelled file: `kefu eval` and bench/ share this.
+
+Rows are `intent<TAB>text`; `out_of_scope` marks messages the bot must not
+answer. The matcher's candidates are kept per row, so a threshold sweep needs
+no second pass over the messages.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.datafiles import DataError
+from intents.catalog import OUT_OF_SCOPE
+from intents.matcher import OOS_PROBABILITY, Match, Matcher
+
+
+def read_tsv(path: Path) -> list[tuple[str, str]]:
+    """`intent<TAB>text` rows; blank lines and # comments are skipped."""
+    rows = []
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+                if not row or not "".join(row).strip() or row[0].startswith("#"):
+                    continue
+                if len(row) != 2 or not row[0].strip() or not row[1].strip():
+                    raise DataError(path, number, f"expected 'intent<TAB>text', got {len(row)} field(s)")
+                rows.append((row[0].strip(), row[1].strip()))
+    except FileNotFoundError:
+        raise DataError(path, None, "file not found") from None
+    except UnicodeDecodeError:
+        raise DataError(path, None, "not UTF-8 text") from None
+    if not rows:
+        raise DataError(path, None, "no rows to evaluate")
+    return rows
+
+
+@dataclass
+class IntentScore:
+    intent: str
+    precision: float
+    recall: float
+    support: int
+
+
+@dataclass
+class Report:
+    accuracy: float  # top-1, in-scope rows
+    oos_rejection: float  # out-of-scope rows left unmatched
+    in_scope: int
+    out_of_scope: int
+    per_intent: list[IntentScore] = field(default_factory=list)
+    confusions: list[tuple[str, str, int]] = field(default_factory=list)  # expected, predicted, count
+    sweep: list[tuple[float, float, float]] = field(default_factory=list)  # threshold, accuracy, rejection
+    recommended: float = 0.0
+    threshold: float = 0.0
+    unknown_labels: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "accuracy": round(self.accuracy, 4), "oos_rejection": round(self.oos_rejection, 4),
+            "in_scope": self.in_scope, "out_of_scope": self.out_of_scope, "threshold": self.threshold,
+            "recommended_threshold": self.recommended,
+            "per_intent": [vars(s) for s in self.per_intent],
+            "confusions": [{"expected": e, "predicted": p, "count": c} for e, p, c in self.confusions],
+            "sweep": [{"threshold": t, "accuracy": round(a, 4), "oos_rejection": round(r, 4)} for t, a, r in self.sweep],
+            "unknown_labels": self.unknown_labels,
+        }
+
+
+def _decide(match: Match, threshold: float) -> str:
+    best = match.best
+    if best is None:
+        return OUT_OF_SCOPE
+    if match.intent is not None and best.score >= 100:  # a near-exact example wins at any threshold
+        return match.intent
+    if match.out_of_scope >= OOS_PROBABILITY or best.score < threshold:
+        return OUT_OF_SCOPE
+    return best.intent
+
+
+def _rates(pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    ins = [(e, p) for e, p in pairs if e != OUT_OF_SCOPE]
+    oos = [p for e, p in pairs if e == OUT_OF_SCOPE]
+    accuracy = sum(e == p for e, p in ins) / len(ins) if ins else 0.0
+    rejection = sum(p == OUT_OF_SCOPE for p in oos) / len(oos) if oos else 0.0
+    return accuracy, rejection
+
+
+def evaluate(matcher: Matcher, rows: list[tuple[str, str]]) -> Report:
+    known = set(matcher.intents.intents)
+    unknown = sorted({label for label, _ in rows if label not in known and label != OUT_OF_SCOPE})
+    matches = [(label, matcher.match(text)) for label, text in rows]
+    pairs = [(label, match.intent or OUT_OF_SCOPE) for label, match in matches]
+    accuracy, rejection = _rates(pairs)
+    report = Report(
+        accuracy=accuracy, oos_rejection=rejection, threshold=matcher.threshold, unknown_labels=unknown,
+        in_scope=sum(label != OUT_OF_SCOPE for label, _ in rows), out_of_scope=sum(label == OUT_OF_SCOPE for label, _ in rows),
+    )
+    labels = sorted({label for label, _ in pairs} | {p for _, p in pairs})
+    for intent in labels:
+        if intent == OUT_OF_SCOPE:
+            continue
+        predicted = sum(p == intent for _, p in pairs)
+        actual = sum(e == intent for e, _ in pairs)
+        hits = sum(e == p == intent for e, p in pairs)
+        report.per_intent.append(IntentScore(intent, hits / predicted if predicted else 0.0, hits / actual if actual else 0.0, actual))
+    report.confusions = [(e, p, n) for (e, p), n in Counter((e, p) for e, p in pairs if e != p).most_common(15)]
+    best_balance = -1.0
+    for threshold in range(20, 81, 5):
+        swept = [(label, _decide(match, threshold)) for label, match in matches]
+        acc, rej = _rates(swept)
+        report.sweep.append((float(threshold), acc, rej))
+        if acc + rej > best_balance:  # in-scope accuracy and out-of-scope rejection weigh the same
+            best_balance, report.recommended = acc + rej, float(threshold)
+    return report
