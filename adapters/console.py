@@ -37,11 +37,12 @@ async def run_console(
     name: str | None = None,
     language: str | None = None,
     style: Style = Style.CHAT,
-    stream: TextIO = sys.stdin,
+    stream: TextIO | None = None,
     prompt: Callable[[], None] = lambda: None,
 ) -> None:
     """Read buyer lines until end of input or /quit; show each reply."""
     conversation = f"{CHANNEL}-{sender}"
+    stream = stream or sys.stdin  # looked up now: tests and pipes replace sys.stdin
     while True:
         prompt()
         line = await _read_line(stream)

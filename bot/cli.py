@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # one error, one line: easy to grep
 
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: $KEFU_CONFIG or ./kefu.yaml).", show_default=False)
 TranslatorOption = typer.Option(

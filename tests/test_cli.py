@@ -1,0 +1,79 @@
+"""The `kefu` command line: chat, classify, and clear errors."""
+
+import json
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import DATA
+
+runner = CliRunner()
+
+
+def test_help_explains_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("chat", "classify"):
+        assert command in result.output
+
+
+def test_classify_contract_one_line_per_input_in_order():
+    lines = [
+        {"text": "how can I pay? paypal ok?"},
+        {"text": "Где мой заказ?", "language": "ru"},
+        {"text": "write me a poem about cats"},
+        {"text": ""},
+    ]
+    stdin = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
+    result = runner.invoke(app, ["classify", "--translator", f"table:{DATA / 'translations.tsv'}"], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 4
+    assert set(out[0]) == {"text", "language", "pivot", "intent", "score", "handoff"}
+    assert (out[0]["intent"], out[0]["language"], out[0]["handoff"]) == ("payment_methods", "en", False)
+    assert 0 <= out[0]["score"] <= 100
+    assert (out[1]["language"], out[1]["pivot"], out[1]["intent"]) == ("ru", "Where is my order?", "order_status")
+    assert out[2]["intent"] is None and out[2]["handoff"] is True
+    assert out[3]["intent"] is None
+
+
+def test_classify_reports_bad_lines_and_goes_on():
+    result = runner.invoke(app, ["classify"], input='not json\n{"text": 5}\n{"text": "thank you!"}\n')
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("error", "")[:13] for o in out[:2]] == ["bad input lin", "bad input lin"]
+    assert out[2]["intent"] == "thanks"
+
+
+def test_classify_with_an_unknown_translator_is_a_clear_error():
+    result = runner.invoke(app, ["classify", "--translator", "babelfish"], input="")
+    assert result.exit_code == 2
+    assert "unknown translator 'babelfish'" in result.output
+
+
+def test_chat_talks_through_the_whole_pipeline(tmp_path):
+    db = tmp_path / "chat.db"
+    stdin = "hello\nhow long does shipping to Germany take?\n/quit\n"
+    result = runner.invoke(app, ["chat", "--db", f"sqlite:///{db}", "--translator", "none"], input=stdin)
+    assert result.exit_code == 0, result.output
+    assert "greeting" in result.output and "delivery_time" in result.output
+    assert "25–60" in result.output
+    assert db.exists()
+
+
+def test_chat_in_russian_with_a_table(tmp_path):
+    stdin = "Сколько идет доставка в Москву?\n"
+    result = runner.invoke(
+        app, ["chat", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--translator", f"table:{DATA / 'translations.tsv'}"], input=stdin
+    )
+    assert result.exit_code == 0, result.output
+    assert "delivery_time, ru" in result.output
+    assert "дн" in result.output  # the answer is in Russian
+
+
+def test_a_broken_config_file_is_reported_with_file_and_line(tmp_path):
+    config = tmp_path / "kefu.yaml"
+    config.write_text("database_url: sqlite:///x.db\nthreshhold: 50\n")
+    result = runner.invoke(app, ["classify", "--config", str(config)], input="")
+    assert result.exit_code == 2
+    assert f"{config}:2: unknown setting 'threshhold'" in result.output
