@@ -151,3 +151,7 @@ def classify(
 
 def main() -> None:
     app()
+
+
+# Command groups live in their own modules; importing them registers them on `app`.
+from bot import admin_cli, ops_cli  # noqa: E402,F401

@@ -50,6 +50,8 @@ class Message:
     language_hint: str | None = None
     external_id: str | None = None  # the channel's message id, for de-duplication
     subject: str | None = None  # e-mail subject, when there is one
+    timezone: str | None = None  # the buyer's zone when the channel tells: IANA name or "+03:00"
+    country: str | None = None  # the buyer's country (ISO 3166 alpha-2) when the channel tells
     raw: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -138,6 +138,11 @@ class Store:
                 conversation = await session.scalar(query)
         elif message.sender_name and not conversation.buyer_name:
             conversation.buyer_name = message.sender_name
+        # what the channel knows of the buyer's whereabouts, newest first
+        if message.timezone:
+            conversation.timezone = message.timezone[:64]
+        if message.country:
+            conversation.country = message.country.upper()[:2]
         return conversation
 
     async def finish(self, message_id: int, **fields: Any) -> None:

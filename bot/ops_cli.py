@@ -1,0 +1,122 @@
+"""Commands that run and operate the bot: `kefu run`, `kefu reply`, `kefu hours`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, fail, run_async, settings_or_exit
+from bot.message import Message, Style
+
+LETTER_CHANNELS = {"email"}  # channels whose answers are full letters
+
+
+def _parse_at(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError('"at" must be an ISO-8601 time with an offset')
+    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError(f'"at" needs a UTC offset: {value!r}')
+    return at
+
+
+def _offset(at: datetime) -> str:
+    minutes = int(at.utcoffset().total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+@app.command()
+def reply(
+    db: Optional[str] = DbOption,
+    translator: Optional[str] = TranslatorOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run JSON lines through the full pipeline, as their channel would.
+
+    In: {"channel", "conversation", "sender", "text", "at": ISO-8601 with offset, "language"?}.
+    Out: {"conversation", "reply", "intent", "language", "handoff", "handoff_reason", "out_of_hours"}.
+    The time `at` is the moment of the message (it decides working hours) and its
+    offset is taken as the buyer's time zone when nothing better is known.
+    """
+    from bot.app import build_app
+
+    settings = settings_or_exit(config)
+
+    async def main() -> None:
+        kefu = await build_app(settings, translator=translator, database_url=db, warm=False)
+        moment = {"now": datetime.now(timezone.utc)}
+        kefu.pipeline.clock = lambda: moment["now"]
+        try:
+            for number, line in enumerate(sys.stdin, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    if not isinstance(item, dict):
+                        raise ValueError("each line must be a JSON object")
+                    missing = [k for k in ("channel", "conversation", "sender", "text", "at") if k not in item]
+                    if missing:
+                        raise ValueError(f"missing {', '.join(missing)}")
+                    at = _parse_at(item["at"])
+                    message = Message(
+                        channel=str(item["channel"]), conversation=str(item["conversation"]), sender=str(item["sender"]),
+                        text=str(item["text"]), received_at=at, language_hint=item.get("language"),
+                        external_id=item.get("id"), timezone=item.get("timezone") or _offset(at), raw=item,
+                    )
+                except ValueError as exc:
+                    sys.stdout.write(json.dumps({"conversation": None, "error": f"line {number}: {exc}"}) + "\n")
+                    continue
+                moment["now"] = at
+                style = Style.LETTER if message.channel in LETTER_CHANNELS else Style.CHAT
+                result = await kefu.pipeline.handle(message, style)
+                sys.stdout.write(json.dumps({
+                    "conversation": message.conversation, "reply": result.text, "intent": result.intent,
+                    "language": result.language, "handoff": result.handoff, "handoff_reason": result.handoff_reason,
+                    "out_of_hours": result.out_of_hours,
+                }, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+        finally:
+            await kefu.close()
+
+    run_async(main())
+
+
+@app.command()
+def hours(
+    at: Optional[str] = typer.Option(None, "--at", help="The moment to ask about (ISO-8601, default: now)."),
+    buyer_zone: Optional[str] = typer.Option(None, "--buyer-zone", "-z", help="The buyer's time zone (Europe/Moscow, +03:00)."),
+    language: str = typer.Option("en", "--language", "-l", help="Language to tell the time in."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Is the team in, and when is it next in — in the shop's time and the buyer's."""
+    from bot.brain import load_brain
+    from bot.hours import parse_zone, tell_when
+
+    settings = settings_or_exit(config)
+    try:
+        moment = _parse_at(at) if at else datetime.now(timezone.utc)
+    except ValueError as exc:
+        raise fail(str(exc))
+    zone = parse_zone(buyer_zone) if buyer_zone else None
+    if buyer_zone and zone is None:
+        raise fail(f"unknown time zone {buyer_zone!r} (use a name like Europe/Moscow or an offset like +03:00)")
+    business = load_brain(settings).hours
+    is_open = business.is_open(moment)
+    back = business.next_open(moment)
+    table = Table(show_header=False, box=None)
+    table.add_row("shop time", f"{moment.astimezone(business.zone):%a %Y-%m-%d %H:%M} ({business.zone.key})")
+    table.add_row("team", "[green]in[/]" if is_open else "[red]away[/]")
+    if not is_open:
+        back_at, back_in = tell_when(back, moment, zone, business.zone, language)
+        table.add_row("back", f"{back.astimezone(business.zone):%a %Y-%m-%d %H:%M} shop time ({back_in})")
+        table.add_row("buyer is told", back_at + ("" if zone else "  (buyer's zone unknown)"))
+    elif zone is not None:
+        table.add_row("buyer time", f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}")
+    console.print(table)
