@@ -80,7 +80,6 @@ def chat(
             console.print("[bold]kefu[/] — you are a buyer writing to the shop. Type a message; /quit to leave.")
 
         def show(reply: Reply) -> None:
-            kefu.brains.refresh()
             if reply.text is None:
                 console.print("[dim](the bot stays quiet: a colleague has this chat)[/]")
                 return

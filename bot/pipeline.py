@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from bot import handoff
 from bot.brain import Brain, BrainHolder
@@ -33,6 +33,23 @@ UNSURE_MARGIN = 12.0  # this close below the threshold, ask once to rephrase bef
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened to one incoming message; the agent desk listens for these."""
+
+    conversation_id: int
+    message_id: int
+    text: str
+    language: str
+    pivot: str | None
+    reply: Reply
+    state: str  # the conversation's state after this message: bot | waiting | held
+    handed_off: bool  # this message sent the conversation to people
+
+
+Listener = Callable[[Event], Awaitable[None]]
 
 
 @dataclass
@@ -59,6 +76,14 @@ class Pipeline:
     ) -> None:
         self.store, self.brains, self.detector = store, brains, detector
         self.translator, self.settings, self.clock = translator, settings, clock
+        self.listeners: list[Listener] = []
+
+    async def _notify(self, event: Event) -> None:
+        for listener in self.listeners:
+            try:
+                await listener(event)
+            except Exception:  # noqa: BLE001 - a broken desk must not lose the buyer's answer
+                log.exception("listener %r failed on message %s", listener, event.message_id)
 
     async def handle(self, message: Message, style: Style = Style.CHAT) -> Reply:
         received = await self.store.receive(message)
@@ -72,11 +97,18 @@ class Pipeline:
             return await self._failed(received.conversation, style)
 
     async def _process(self, message: Message, conversation: Conversation, message_id: int, style: Style) -> Reply:
+        self.brains.refresh()  # admins edit the files while the bot runs
         brain = self.brains.brain
         now = self.clock()
         if conversation.state == "held":  # a person has the chat: the bot keeps quiet
-            await self.store.finish(message_id, language=conversation.language)
-            return Reply(None, conversation=message.conversation, language=conversation.language or "en")
+            language = conversation.language or "en"
+            if message.kind is Kind.TEXT and message.text.strip():
+                language = self.detector.detect(message.text, hint=message.language_hint, previous=conversation.language).language or language
+            await self.store.finish(message_id, language=language)
+            await self.store.update_conversation(conversation.id, updated_at=now)
+            reply = Reply(None, conversation=message.conversation, language=language)
+            await self._notify(Event(conversation.id, message_id, message.text, language, None, reply, "held", False))
+            return reply
         flags: list[str] = []
         language = conversation.language or _hint(message) or "en"
         pivot: str | None = None
@@ -117,6 +149,8 @@ class Pipeline:
                 conversation, reply.text, self.clock(), language=language, intent=decision.intent, handoff=reply.handoff,
                 handoff_reason=decision.reason, out_of_hours=out_of_hours, flags=flags,
             )
+        handed_off = decision.reason is not None and conversation.state == "bot"
+        await self._notify(Event(conversation.id, message_id, message.text, language, pivot, reply, state, handed_off))
         return reply
 
     async def _understand(self, message: Message, conversation: Conversation, brain: Brain) -> Understanding:

@@ -171,6 +171,23 @@ class Store:
             await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**fields))
             await session.commit()
 
+    async def claim(self, conversation_id: int, agent: str, at: datetime) -> tuple[bool, str | None]:
+        """Atomically hand a conversation to `agent`: (won, who holds it now).
+
+        One UPDATE guarded by the state, so two agents claiming at once cannot both win.
+        """
+        async with self.session() as session:
+            result = await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.state.in_(("bot", "waiting")))
+                .values(state="held", agent=agent, updated_at=at)
+            )
+            await session.commit()
+            if result.rowcount == 1:
+                return True, agent
+            holder = await session.scalar(select(Conversation.agent).where(Conversation.id == conversation_id))
+            return holder == agent, holder
+
     async def conversation(self, conversation_id: int) -> Conversation | None:
         async with self.session() as session:
             return await session.get(Conversation, conversation_id)

@@ -1,0 +1,222 @@
+"""The agent desk, channel-free: claim, reply translated, release, close, assign.
+
+Slack and Telegram desks (adapters/desk_*.py) only show what this module
+prepares and call its actions. Rules (../shared/domain.md): an agent reads each
+buyer message in the agent's language beside the original; writes in the
+agent's language or English; the buyer receives the buyer's language; the agent
+sees the outgoing translation. While an agent holds a chat the bot is quiet.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+
+from bot.brain import BrainHolder
+from bot.config import Settings
+from bot.culture import CultureNote, etiquette_warnings, likely_country, load_culture
+from bot.hours import buyer_zone
+from bot.language import LanguageDetector
+from bot.models import Conversation
+from bot.store import Store
+from bot.translate import Translator, base
+from replies.render import message_body
+
+log = logging.getLogger(__name__)
+
+Outbox = Callable[[str, str, str], Awaitable[None]]  # channel, conversation, text
+
+
+class DeskError(Exception):
+    """An agent action that cannot be done; the message says why, for the agent."""
+
+
+@dataclass
+class Line:
+    direction: str  # in | out | agent
+    original: str
+    translated: str | None  # in the agent's language, when it differs
+
+
+@dataclass
+class Card:
+    """Everything an agent needs to pick up a conversation."""
+
+    conversation: Conversation
+    reason: str | None
+    language: str
+    country: str | None
+    country_certain: bool
+    local_time: str | None
+    culture: CultureNote | None
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Sent:
+    text: str | None  # what went to the buyer (None: held back for the warnings)
+    language: str
+    warnings: list[str]
+    original: str
+
+
+class AgentDesk:
+    def __init__(
+        self,
+        store: Store,
+        brains: BrainHolder,
+        detector: LanguageDetector,
+        translator: Translator,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        outbox: Outbox | None = None,
+    ) -> None:
+        self.store, self.brains, self.detector, self.translator = store, brains, detector, translator
+        self.settings, self.clock, self.outbox = settings, clock, outbox
+        culture_file = settings.replies_dir / "culture.yaml"
+        self.culture = load_culture(culture_file) if culture_file.is_file() else {}
+
+    @property
+    def agent_language(self) -> str:
+        return self.settings.agent_language
+
+    async def _conversation(self, conversation_id: int) -> Conversation:
+        conversation = await self.store.conversation(conversation_id)
+        if conversation is None:
+            raise DeskError(f"no conversation #{conversation_id}")
+        return conversation
+
+    async def for_agent(self, text: str, language: str | None, pivot: str | None = None) -> str | None:
+        """A buyer's text in the agent's language; None when it already is, or cannot be had."""
+        if not text or not language or base(language) == base(self.agent_language):
+            return None
+        if pivot and pivot != text and base(self.agent_language) == "en":
+            return pivot
+        return await self.translator.translate(text, language, self.agent_language)
+
+    async def card(self, conversation_id: int, last: int = 6) -> Card:
+        conversation = await self._conversation(conversation_id)
+        language = conversation.language or "en"
+        country, certain = likely_country(conversation.country, conversation.timezone, language)
+        zone = buyer_zone(conversation.timezone, country)
+        local = f"{self.clock().astimezone(zone):%a %H:%M}" if zone else None
+        stored = list(await self.store.messages(conversation.id))[-last:]
+        lines = []
+        for message in stored:
+            translated = None
+            if message.direction == "in":
+                translated = await self.for_agent(message.text, message.language, message.pivot)
+            lines.append(Line(message.direction, message.text, translated))
+        return Card(
+            conversation, conversation.handoff_reason, language, country, certain, local,
+            self.culture.get(country) if country else None, lines,
+        )
+
+    async def claim(self, conversation_id: int, agent: str) -> Conversation:
+        """Take a conversation; when two agents claim at once, one wins and the other is told."""
+        won, holder = await self.store.claim(conversation_id, agent, self.clock())
+        if not won:
+            raise DeskError(f"already claimed by {holder}")
+        conversation = await self._conversation(conversation_id)
+        await self._tell_buyer(conversation, "agent_joined", {"agent_name": agent})
+        return conversation
+
+    async def assign(self, conversation_id: int, agent: str, to: str) -> Conversation:
+        conversation = await self._conversation(conversation_id)
+        await self.store.update_conversation(conversation_id, state="held", agent=to, updated_at=self.clock())
+        log.info("%s assigned conversation #%d to %s", agent, conversation_id, to)
+        return await self._conversation(conversation.id)
+
+    async def release(self, conversation_id: int, agent: str) -> Conversation:
+        """Back to the bot; the buyer is told the bot can help again."""
+        conversation = await self._conversation(conversation_id)
+        self._check_holder(conversation, agent)
+        await self.store.update_conversation(
+            conversation_id, state="bot", agent=None, handoff_reason=None, priority=0, misses=0, updated_at=self.clock()
+        )
+        await self._tell_buyer(conversation, "released")
+        return await self._conversation(conversation_id)
+
+    async def close(self, conversation_id: int, agent: str) -> Conversation:
+        """Done: back to the bot without a message to the buyer."""
+        conversation = await self._conversation(conversation_id)
+        self._check_holder(conversation, agent)
+        await self.store.update_conversation(
+            conversation_id, state="bot", agent=None, handoff_reason=None, priority=0, misses=0, updated_at=self.clock()
+        )
+        return await self._conversation(conversation_id)
+
+    def _check_holder(self, conversation: Conversation, agent: str) -> None:
+        if conversation.state == "held" and conversation.agent not in (None, agent):
+            raise DeskError(f"held by {conversation.agent}; ask them or assign it to yourself first")
+
+    async def reply(self, conversation_id: int, agent: str, text: str, *, translate: bool = True, confirm: bool = False) -> Sent:
+        """Send an agent's reply in the buyer's language.
+
+        The etiquette check runs first: with warnings and no `confirm`, nothing is
+        sent and the agent sees why (`Sent.text` is None). `translate=False`
+        sends the text exactly as written.
+        """
+        conversation = await self._conversation(conversation_id)
+        if conversation.state == "held" and conversation.agent not in (None, agent):
+            raise DeskError(f"held by {conversation.agent}")
+        if not text.strip():
+            raise DeskError("nothing to send")
+        language = conversation.language or "en"
+        outgoing = text
+        if translate:
+            written_in = self._agent_text_language(text)
+            translated = await self.translator.translate(text, written_in, language)
+            if translated is None:
+                raise DeskError(f"no translation {written_in}→{language} right now; send without translation, or try again")
+            outgoing = translated
+        country, _ = likely_country(conversation.country, conversation.timezone, language)
+        warnings = etiquette_warnings([text, outgoing], self.culture.get(country) if country else None)
+        if warnings and not confirm:
+            return Sent(None, language, warnings, text)
+        if conversation.state != "held":  # replying is claiming
+            won, holder = await self.store.claim(conversation_id, agent, self.clock())
+            if not won:
+                raise DeskError(f"already claimed by {holder}")
+        await self._send(conversation, outgoing)
+        await self.store.add_outgoing(
+            conversation, outgoing, self.clock(), direction="agent", language=language, pivot=text, sender=agent
+        )
+        await self.store.update_conversation(conversation_id, updated_at=self.clock())
+        return Sent(outgoing, language, warnings, text)
+
+    def _agent_text_language(self, text: str) -> str:
+        """Agents write in their own language or in English."""
+        found = self.detector.detect(text, previous=self.agent_language).language
+        return "en" if found == "en" else self.agent_language
+
+    async def queue(self) -> list[Conversation]:
+        """Waiting conversations, key customers and disputes first, then oldest first."""
+        waiting = await self.store.conversations(state="waiting")
+        return sorted(waiting, key=lambda c: (-c.priority, c.handoff_at or c.updated_at))
+
+    async def release_idle(self) -> list[int]:
+        """Give held chats nobody has touched for a while back to the bot."""
+        limit = self.clock() - timedelta(minutes=self.settings.idle_release_minutes)
+        released = []
+        for conversation in await self.store.conversations(state="held"):
+            if conversation.updated_at < limit:
+                await self.store.update_conversation(conversation.id, state="bot", agent=None, updated_at=self.clock())
+                await self._tell_buyer(conversation, "released")
+                released.append(conversation.id)
+        return released
+
+    async def _tell_buyer(self, conversation: Conversation, key: str, context: dict | None = None) -> None:
+        language = conversation.language or "en"
+        rendered = message_body(self.brains.brain.answers, key, language, context=context)
+        text = rendered.text
+        if base(rendered.language) != base(language):
+            text = await self.translator.translate(text, rendered.language, language) or text
+        await self._send(conversation, text)
+        await self.store.add_outgoing(conversation, text, self.clock(), language=language)
+
+    async def _send(self, conversation: Conversation, text: str) -> None:
+        if self.outbox is not None:
+            await self.outbox(conversation.channel, conversation.external_id, text)
