@@ -1,0 +1,79 @@
+"""The matcher: normalisation, the shipped lists, out-of-scope rejection, the model cache."""
+
+import pytest
+
+from intents import LISTS_DIR
+from intents.catalog import CATALOGUE, OUT_OF_SCOPE, load_intents
+from intents.matcher import Matcher
+from intents.model import cache_dir
+from intents.normalize import normalize
+
+
+def test_normalisation_meets_buyer_shorthand():
+    assert normalize("Pls tell me wen u ship my order #80123!!") == "please tell me when you ship my order 0"
+    assert normalize("Où est ma commande?") == "ou est ma commande"
+    assert normalize("Hi there, where is my order? Thanks in advance") == "where is my order"
+    assert normalize("hello") == "hello"  # a bare greeting stays a greeting
+    assert normalize("") == ""
+
+
+def test_the_shipped_lists_cover_the_catalogue():
+    intents = load_intents(LISTS_DIR)
+    assert set(CATALOGUE) <= set(intents.intents)
+    assert OUT_OF_SCOPE in intents.intents
+    assert all(len(intents.intents[i].examples) >= 60 for i in CATALOGUE)
+    handoff = {i for i in CATALOGUE if intents.intents[i].handoff}
+    assert handoff == {"product_question", "item_problem", "dispute", "negative_feedback", "not_received", "human_agent"}
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("do u take paypal", "payment_methods"),
+        ("hw much is shipping to Chile??", "shipping_cost"),
+        ("will i have to pay import tax in brazil", "customs_tax"),
+        ("when do you send it out after payment", "dispatch_time"),
+        ("how many days to get to Poland", "delivery_time"),
+        ("I want to cancel my order pls", "cancel_order"),
+        ("tracking hasnt changed in 10 days", "tracking_not_updated"),
+        ("the dress arrived torn", "item_problem"),
+        ("I will open a dispute if you dont refund", "dispute"),
+        ("can i talk to a real person", "human_agent"),
+        ("thx a lot!", "thanks"),
+    ],
+)
+def test_buyer_phrasings_find_their_intent(brain, text, intent):
+    assert brain.matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the weather like in Shenzhen today?",
+        "can you write the value as $5 on the customs form so I pay no tax?",
+        "I'm looking for a job as a customer service agent",
+        "what is the capital of Australia",
+    ],
+)
+def test_out_of_scope_is_not_forced_onto_an_intent(brain, text):
+    match = brain.matcher.match(text)
+    assert match.intent is None and match.handoff
+
+
+def test_a_match_explains_itself(brain):
+    match = brain.matcher.match("do u accept western union")
+    best = match.best
+    assert best.intent == "payment_methods" and best.example and 0 <= best.score <= 100
+    assert len(match.candidates) == 3 and OUT_OF_SCOPE not in [c.intent for c in match.candidates]
+
+
+def test_empty_and_junk_text(brain):
+    assert brain.matcher.match("").intent is None
+    assert brain.matcher.match("?!?!").intent is None
+
+
+def test_the_model_is_cached_by_the_files_hash(brain):
+    cached = list(cache_dir().glob(f"intents-{brain.intents.digest}-*.npz"))
+    assert cached, "the trained model is cached next to nothing else"
+    again = Matcher(brain.intents)  # loads from the cache, no training
+    assert again.match("do u take paypal").intent == "payment_methods"
