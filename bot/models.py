@@ -99,3 +99,22 @@ class TranslationMemory(Base):
     translation: Mapped[str] = mapped_column(Text)
     provider: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Order(Base):
+    """A shop order, imported by an admin (`kefu orders import`), so the bot can answer with facts."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64), unique=True)
+    buyer: Mapped[str] = mapped_column(String(255), index=True)  # the buyer's id or address on a channel
+    items: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[float] = mapped_column(Float, default=0.0)
+    currency: Mapped[str] = mapped_column(String(8), default="USD")
+    status: Mapped[str] = mapped_column(String(32), default="placed")  # placed | paid | shipped | delivered | cancelled
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    parcel: Mapped[str | None] = mapped_column(String(16))  # not_found | in_transit | pickup | delivered | expired | alert
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -120,3 +120,31 @@ def hours(
     elif zone is not None:
         table.add_row("buyer time", f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}")
     console.print(table)
+
+
+orders_app = typer.Typer(help="The shop's orders, so the bot answers order questions with facts.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+
+
+@orders_app.command("import")
+def orders_import(
+    file: Path = typer.Argument(..., help="CSV with a header: order_id, buyer, items, amount, currency, status, carrier, tracking_number, parcel, placed_at."),
+    db: Optional[str] = DbOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Import or update orders from the shop's export (matched by order_id)."""
+    from bot.orders import read_orders
+    from bot.store import Store
+
+    settings = settings_or_exit(config)
+
+    async def main() -> None:
+        rows = read_orders(file, datetime.now(timezone.utc))
+        store = await Store.open(db or settings.database_url)
+        try:
+            written = await store.save_orders(rows)
+        finally:
+            await store.close()
+        console.print(f"imported {written} order(s) from {file}")
+
+    run_async(main())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-from bot import handoff
+from bot import handoff, orders
 from bot.brain import Brain, BrainHolder
 from bot.config import Settings
 from bot.hours import buyer_zone, tell_when
@@ -122,6 +122,8 @@ class Pipeline:
             understood = await self._understand(message, conversation, brain)
             language, pivot, flags = understood.language, understood.pivot, understood.flags
             decision = self._decide(understood, message, conversation, brain, style)
+            if understood.match.intent == "order_status":
+                await self._answer_from_order(decision, message, conversation, brain, language, style)
         out_of_hours = await self._tell_handoff(decision, conversation, language, style, now, brain)
         text = await self._compose(decision.parts, language, style, conversation, brain, flags)
         state = conversation.state
@@ -135,7 +137,8 @@ class Pipeline:
         if message.kind is Kind.TEXT and (conversation.language is None or not is_short(message.text)):
             updates["language"] = language
         if decision.reason and conversation.state == "bot":
-            updates.update(handoff_reason=decision.reason, handoff_at=now, priority=int(decision.reason in handoff.PRIORITY_REASONS))
+            key = decision.reason in handoff.PRIORITY_REASONS or await self._is_key_customer(conversation.buyer)
+            updates.update(handoff_reason=decision.reason, handoff_at=now, priority=int(key))
         if out_of_hours:
             updates["away_notice_at"] = now
         await self.store.update_conversation(conversation.id, **updates)
@@ -152,6 +155,28 @@ class Pipeline:
         handed_off = decision.reason is not None and conversation.state == "bot"
         await self._notify(Event(conversation.id, message_id, message.text, language, pivot, reply, state, handed_off))
         return reply
+
+    async def _answer_from_order(
+        self, decision: Decision, message: Message, conversation: Conversation, brain: Brain, language: str, style: Style
+    ) -> None:
+        """`order_status` with facts: the order named in the message, else the buyer's latest."""
+        order = None
+        for order_id in orders.mentioned_order_ids(message.text):
+            order = await self.store.order(order_id)
+            if order is not None:
+                break
+        if order is None:
+            order = await self.store.latest_order(conversation.buyer)
+        if order is None:
+            return
+        key = orders.message_key(order)
+        decision.parts = [message_body(brain.answers, key, language, style, orders.order_context(order))]
+        if key in ("parcel_expired", "parcel_alert") and decision.reason is None:
+            decision.reason = handoff.INTENT
+
+    async def _is_key_customer(self, buyer: str) -> bool:
+        count, spend = await self.store.buyer_totals(buyer)
+        return count >= self.settings.key_customer_orders or spend >= self.settings.key_customer_spend
 
     async def _understand(self, message: Message, conversation: Conversation, brain: Brain) -> Understanding:
         return await understand(

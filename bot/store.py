@@ -15,12 +15,12 @@ from typing import Any, Sequence
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.message import Message
-from bot.models import Conversation, StoredMessage, TranslationMemory
+from bot.models import Conversation, Order, StoredMessage, TranslationMemory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Text columns are unbounded, but nobody needs more than this of one message.
@@ -236,3 +236,35 @@ class Store:
                 await session.commit()
             except IntegrityError:  # remembered concurrently: same text, same answer
                 await session.rollback()
+
+    # -- orders ---------------------------------------------------------------------
+
+    async def save_orders(self, orders: list[dict[str, Any]]) -> int:
+        """Insert or update orders by their order id; returns how many were written."""
+        async with self.session() as session:
+            for fields in orders:
+                found = await session.scalar(select(Order).where(Order.order_id == fields["order_id"]))
+                if found is None:
+                    session.add(Order(**fields))
+                else:
+                    for key, value in fields.items():
+                        setattr(found, key, value)
+            await session.commit()
+        return len(orders)
+
+    async def order(self, order_id: str) -> Order | None:
+        async with self.session() as session:
+            return await session.scalar(select(Order).where(Order.order_id == order_id))
+
+    async def latest_order(self, buyer: str) -> Order | None:
+        async with self.session() as session:
+            return await session.scalar(select(Order).where(Order.buyer == buyer).order_by(Order.placed_at.desc()).limit(1))
+
+    async def buyer_totals(self, buyer: str) -> tuple[int, float]:
+        """How many orders a buyer placed and how much they spent (cancelled ones excluded)."""
+        async with self.session() as session:
+            row = (await session.execute(
+                select(func.count(Order.id), func.coalesce(func.sum(Order.amount), 0.0))
+                .where(Order.buyer == buyer, Order.status != "cancelled")
+            )).one()
+            return int(row[0]), float(row[1])

@@ -1,0 +1,50 @@
+"""Orders on record: order_status answered with facts, key customers first in the queue."""
+
+import pytest
+
+from bot.datafiles import DataError
+from bot.orders import mentioned_order_ids, read_orders
+from tests.conftest import IN_HOURS
+from tests.factories import buyer_message
+
+CSV = """order_id,buyer,items,amount,currency,status,carrier,tracking_number,parcel,placed_at
+8012345,buyer-1,LED strip,25.5,USD,shipped,Cainiao,LP00123456789CN,in_transit,2026-11-01
+8012399,buyer-1,Phone case,4,USD,shipped,YunExpress,YT2233445566,alert,2026-11-10
+9000001,vip,Drone,620,USD,delivered,DHL,1234567890,delivered,2026-10-01
+"""
+
+
+@pytest.fixture
+def orders_csv(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(CSV)
+    return path
+
+
+def test_order_numbers_in_buyer_messages():
+    assert mentioned_order_ids("where is #8012345 ?? and 12") == ["8012345"]
+
+
+def test_a_broken_export_names_the_line(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,buyer,amount\n1,a,ten\n")
+    with pytest.raises(DataError, match=r"orders.csv:2: amount 'ten' is not a number"):
+        read_orders(path, IN_HOURS)
+
+
+async def test_order_status_is_answered_from_the_record(kefu, orders_csv):
+    await kefu.store.save_orders(read_orders(orders_csv, IN_HOURS))
+    reply = await kefu.pipeline.handle(buyer_message("where is my order 8012345?"))
+    assert reply.intent == "order_status"
+    assert "LP00123456789CN" in reply.text and "Cainiao" in reply.text
+    latest = await kefu.pipeline.handle(buyer_message("where is my order?", conversation="c2"))
+    assert "YT2233445566" in latest.text and latest.handoff  # the latest order has an alert: a person checks
+
+
+async def test_a_key_customer_goes_first(kefu, orders_csv):
+    await kefu.store.save_orders(read_orders(orders_csv, IN_HOURS))
+    assert await kefu.store.buyer_totals("vip") == (1, 620.0)
+    await kefu.pipeline.handle(buyer_message("can you write me a poem?", conversation="normal", sender="x"))
+    await kefu.pipeline.handle(buyer_message("can you write me a song?", conversation="key", sender="vip"))
+    conversation = await kefu.store.find_conversation("console", "key")
+    assert conversation.priority == 1
