@@ -90,14 +90,20 @@ def _rates(pairs: list[tuple[str, str]]) -> tuple[float, float]:
 
 
 def evaluate(matcher: Matcher, rows: list[tuple[str, str]]) -> Report:
+    """Match each text as written (no language detection, no pivot) and measure."""
+    return evaluate_matches(matcher, [(label, matcher.match(text)) for label, text in rows])
+
+
+def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]]) -> Report:
+    """Measure matches made elsewhere (e.g. through language detection and the pivot)."""
     known = set(matcher.intents.intents)
-    unknown = sorted({label for label, _ in rows if label not in known and label != OUT_OF_SCOPE})
-    matches = [(label, matcher.match(text)) for label, text in rows]
+    unknown = sorted({label for label, _ in matches if label not in known and label != OUT_OF_SCOPE})
     pairs = [(label, match.intent or OUT_OF_SCOPE) for label, match in matches]
     accuracy, rejection = _rates(pairs)
     report = Report(
         accuracy=accuracy, oos_rejection=rejection, threshold=matcher.threshold, unknown_labels=unknown,
-        in_scope=sum(label != OUT_OF_SCOPE for label, _ in rows), out_of_scope=sum(label == OUT_OF_SCOPE for label, _ in rows),
+        in_scope=sum(label != OUT_OF_SCOPE for label, _ in matches),
+        out_of_scope=sum(label == OUT_OF_SCOPE for label, _ in matches),
     )
     labels = sorted({label for label, _ in pairs} | {p for _, p in pairs})
     for intent in labels:
@@ -108,11 +114,14 @@ def evaluate(matcher: Matcher, rows: list[tuple[str, str]]) -> Report:
         hits = sum(e == p == intent for e, p in pairs)
         report.per_intent.append(IntentScore(intent, hits / predicted if predicted else 0.0, hits / actual if actual else 0.0, actual))
     report.confusions = [(e, p, n) for (e, p), n in Counter((e, p) for e, p in pairs if e != p).most_common(15)]
-    best_balance = -1.0
     for threshold in range(20, 81, 5):
         swept = [(label, _decide(match, threshold)) for label, match in matches]
         acc, rej = _rates(swept)
         report.sweep.append((float(threshold), acc, rej))
-        if acc + rej > best_balance:  # in-scope accuracy and out-of-scope rejection weigh the same
-            best_balance, report.recommended = acc + rej, float(threshold)
+    # In-scope accuracy and out-of-scope rejection weigh the same; among equals,
+    # the one nearest the current threshold, so a flat sweep recommends no change.
+    best_balance = max(acc + rej for _, acc, rej in report.sweep)
+    report.recommended = min(
+        (t for t, acc, rej in report.sweep if acc + rej >= best_balance - 1e-9), key=lambda t: (abs(t - matcher.threshold), t)
+    )
     return report

@@ -148,3 +148,39 @@ def orders_import(
         console.print(f"imported {written} order(s) from {file}")
 
     run_async(main())
+
+
+@app.command()
+def run(
+    channels: Optional[list[str]] = typer.Argument(None, help="Channels to start (telegram, slack, email); default: every configured one."),
+    db: Optional[str] = DbOption,
+    translator: Optional[str] = TranslatorOption,
+    config: Optional[Path] = ConfigOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details."),
+) -> None:
+    """Serve buyers on the configured channels, with the agent desk, until stopped (Ctrl-C)."""
+    import logging
+    import os
+
+    from bot.app import build_app
+    from adapters.env import SettingsError
+    from bot.runner import NOTHING_CONFIGURED, NothingToRun, Runner, configured_channels
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings_or_exit(config)
+    names = list(channels) if channels else configured_channels(os.environ)
+
+    if not names:
+        raise fail(NOTHING_CONFIGURED)
+
+    async def main() -> None:
+        kefu = await build_app(settings, translator=translator, database_url=db)
+        try:
+            await Runner(kefu, names).run()
+        finally:
+            await kefu.close()
+
+    try:
+        run_async(main())
+    except (NothingToRun, SettingsError) as exc:
+        raise fail(str(exc))

@@ -1,0 +1,224 @@
+"""Slack: Bolt (AsyncApp) events in, threaded messages out.
+
+B2B buyers write to the app in a DM or mention it in a shared channel. Each
+mention starts its own conversation (the thread under the question); a DM is
+one conversation. Over HTTP, Bolt verifies every request's signature and
+timestamp (401 otherwise) and acks before the pipeline runs, so Slack's
+retries (`X-Slack-Retry-Num`) are acked at once; they carry the same
+`client_msg_id`, which the store de-duplicates, so a retry never gets a second
+answer. Socket Mode is the other way in, for servers Slack cannot reach.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+import aiohttp
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from adapters import env as envvars
+from adapters.asgi import AsgiServer
+from adapters.base import Channel, Handler
+from adapters.chunks import split_text
+from adapters.ordering import KeyedLocks
+from bot.message import Kind, Message, Style
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "slack"
+EVENTS_PATH = "/slack/events"
+MAX_CHARS = 4000  # Slack truncates longer messages in some clients; split like Telegram
+MODES = ("http", "socket")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    bot_token: str = field(repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)  # xapp-…, Socket Mode only
+    mode: str = "http"
+    listen: str = "127.0.0.1"
+    port: int = 3000
+    api_url: str | None = None  # the Web API base, e.g. https://slack.com/api/ (tests point it at a fake)
+
+    def __post_init__(self) -> None:
+        if not self.bot_token.startswith("xoxb-"):
+            raise envvars.SettingsError("KEFU_SLACK_BOT_TOKEN must be the app's bot token (xoxb-…)")
+        envvars.choice(self.mode, "KEFU_SLACK_MODE", MODES)
+        envvars.check_port(self.port, "KEFU_SLACK_PORT")
+        if self.mode == "http" and not self.signing_secret:
+            raise envvars.SettingsError("HTTP mode needs KEFU_SLACK_SIGNING_SECRET to verify that requests come from Slack")
+        if self.mode == "socket" and not (self.app_token or "").startswith("xapp-"):
+            raise envvars.SettingsError("Socket Mode needs KEFU_SLACK_APP_TOKEN, an app-level token (xapp-…)")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SlackSettings:
+        env = os.environ if env is None else env
+        defaults = cls.__dataclass_fields__
+        return cls(
+            bot_token=envvars.text(env, "KEFU_SLACK_BOT_TOKEN") or "",
+            signing_secret=envvars.text(env, "KEFU_SLACK_SIGNING_SECRET"),
+            app_token=envvars.text(env, "KEFU_SLACK_APP_TOKEN"),
+            mode=envvars.text(env, "KEFU_SLACK_MODE") or defaults["mode"].default,
+            listen=envvars.text(env, "KEFU_SLACK_LISTEN") or defaults["listen"].default,
+            port=envvars.number(env, "KEFU_SLACK_PORT", defaults["port"].default),
+            api_url=envvars.text(env, "KEFU_SLACK_API_URL"),
+        )
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str | None = None
+    language: str | None = None  # from the Slack locale: "es-ES" → "es"
+
+
+def strip_mentions(text: str, user_id: str | None) -> str:
+    """The question without the `<@BOT>` mention(s) that addressed it."""
+    return " ".join(_MENTION.sub(lambda m: "" if user_id in (None, m[1]) else m[0], text).split())
+
+
+def escape(text: str) -> str:
+    """Slack reads &, < and > as markup in every message, even with mrkdwn off."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SlackChannel(Channel):
+    name = CHANNEL
+    style = Style.CHAT
+
+    def __init__(self, handle: Handler, settings: SlackSettings) -> None:
+        super().__init__(handle)
+        self.settings = settings
+        kwargs = {"base_url": settings.api_url} if settings.api_url else {}
+        self.client = AsyncWebClient(token=settings.bot_token, **kwargs)
+        self.app = AsyncApp(
+            client=self.client, signing_secret=settings.signing_secret or "", request_verification_enabled=True
+        )
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.error(self._on_error)
+        self.ready = asyncio.Event()
+        self.server: AsgiServer | None = None
+        self._people: dict[str, Person] = {}
+        self._order = KeyedLocks()
+
+    # ---- serving -----------------------------------------------------------------------------
+    def http_app(self) -> Starlette:
+        """The Events API endpoint (events and interactivity share it)."""
+        handler = AsyncSlackRequestHandler(self.app)
+
+        async def events(request: Request) -> Response:
+            response = await handler.handle(request)
+            if response.status_code == 401:
+                peer = request.client.host if request.client else "unknown"
+                log.warning("slack: refused a request with a bad or stale signature (from %s)", peer)
+            elif retry := request.headers.get("x-slack-retry-num"):
+                log.info("slack: acked retry %s (%s)", retry, request.headers.get("x-slack-retry-reason", "?"))
+            return response
+
+        return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"])])
+
+    async def serve(self) -> None:
+        if self.settings.mode == "socket":
+            await self._serve_socket()
+            return
+        self.server = AsgiServer(self.http_app(), self.settings.listen, self.settings.port, "slack events")
+        self.server.bind()
+        self.ready.set()
+        try:
+            await self.server.serve()
+        finally:
+            self.ready.clear()
+
+    async def _serve_socket(self) -> None:
+        handler = AsyncSocketModeHandler(self.app, self.settings.app_token)
+        try:
+            await handler.connect_async()
+            log.info("slack: connected in Socket Mode")
+            self.ready.set()
+            await asyncio.Future()  # until cancelled
+        finally:
+            self.ready.clear()
+            await handler.close_async()
+
+    # ---- events → pipeline → replies ---------------------------------------------------------
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A DM to the app. Edits, deletions and bots' messages carry a subtype or bot_id: skipped."""
+        if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
+            return
+        subtype = event.get("subtype")
+        if subtype not in (None, "file_share"):
+            return
+        kind = _file_kind(event.get("files") or []) if subtype == "file_share" else Kind.TEXT
+        await self._answer(event, body, event["channel"], event.get("text") or "", kind)
+
+    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        if event.get("bot_id") or not event.get("user"):
+            return
+        thread = event.get("thread_ts") or event["ts"]
+        text = strip_mentions(event.get("text") or "", context.bot_user_id)
+        await self._answer(event, body, f"{event['channel']}:{thread}", text, Kind.TEXT)
+
+    async def _answer(self, event: dict[str, Any], body: dict[str, Any], conversation: str, text: str, kind: Kind) -> None:
+        person = await self.person(event["user"])
+        message = Message(
+            channel=CHANNEL, conversation=conversation, sender=event["user"], text=text,
+            received_at=datetime.fromtimestamp(float(event["ts"]), timezone.utc), kind=kind,
+            sender_name=person.name, language_hint=person.language,
+            external_id=event.get("client_msg_id") or f"{event['channel']}:{event['ts']}", raw=body,
+        )
+        async with self._order(conversation):
+            reply = await self.handle(message, self.style)
+            if reply.text:
+                await self._post(event["channel"], reply.text, event.get("thread_ts") or event["ts"])
+
+    async def person(self, user: str) -> Person:
+        """Name and language from users.info, asked once per user; a failed lookup is retried next time."""
+        if user in self._people:
+            return self._people[user]
+        try:
+            found = (await self.client.users_info(user=user, include_locale=True))["user"]
+        except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            log.warning("slack: users.info for %s failed (%s); answering without name and language", user, exc)
+            return Person()
+        profile = found.get("profile") or {}
+        name = profile.get("real_name") or found.get("real_name") or profile.get("display_name") or None
+        locale = found.get("locale")
+        self._people[user] = Person(name, locale.split("-")[0].lower() if locale else None)
+        return self._people[user]
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack: event %s failed: %r", (body or {}).get("event_id"), error, exc_info=error)
+
+    async def send_text(self, conversation: str, text: str) -> None:
+        """`conversation` is a DM channel id, or "channel:thread_ts" for a thread in a shared channel."""
+        channel, _, thread = conversation.partition(":")
+        await self._post(channel, text, thread or None)
+
+    async def _post(self, channel: str, text: str, thread_ts: str | None) -> None:
+        for piece in split_text(text, MAX_CHARS):
+            await self.client.chat_postMessage(channel=channel, text=escape(piece), thread_ts=thread_ts, mrkdwn=False)
+
+
+def _file_kind(files: list[dict[str, Any]]) -> Kind:
+    mimetype = str(files[0].get("mimetype", "")) if files else ""
+    if mimetype.startswith("image/"):
+        return Kind.PHOTO
+    if mimetype.startswith("audio/"):
+        return Kind.VOICE
+    return Kind.FILE

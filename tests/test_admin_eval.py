@@ -1,0 +1,111 @@
+"""`kefu eval`: an admin measuring the matcher on a labelled file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.evaluation import evaluate_matches, read_tsv
+from tests.conftest import DATA, REPO
+
+runner = CliRunner()
+SUMMARY = re.compile(r"^accuracy=\d\.\d{3} oos_rejection=\d\.\d{3}$")
+
+SAMPLE = """\
+# intent<TAB>text; out_of_scope: the bot must not answer
+payment_methods\tcan i pay with paypal?
+order_status\twhere is my parcel, order 1234
+thanks\tthanks a lot!
+delivery_time\thow long to Brazil
+goodbye\twhere is my order
+out_of_scope\twrite me a poem about the sea
+out_of_scope\twho will win the world cup
+"""
+
+
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    path = tmp_path / "sample.tsv"
+    path.write_text(SAMPLE, encoding="utf-8")
+    return path
+
+
+def last_line(output: str) -> str:
+    return output.rstrip("\n").splitlines()[-1]
+
+
+def test_the_last_line_is_the_summary_and_the_tables_explain_it(sample):
+    result = runner.invoke(app, ["eval", str(sample)])
+    assert result.exit_code == 0, result.output
+    # 4 of 5 in-scope rows right (the mislabelled "goodbye" row is the miss), both out-of-scope rows rejected
+    assert last_line(result.output) == "accuracy=0.800 oos_rejection=1.000"
+    assert "5 in-scope rows, 2 out-of-scope rows" in result.output
+    assert re.search(r"│ goodbye\s+│ order_status\s+│\s+1 │", result.output)  # the confusion pair
+    assert re.search(r"│ order_status\s+│\s+50\.0% │\s+100\.0% │", result.output)  # precision suffers from the mislabel
+    assert re.search(r"│\s+40 │\s+80\.0% │\s+100\.0% │ current, recommended │", result.output)  # flat sweep: no change
+
+
+def test_json_is_machine_readable_and_the_summary_still_comes_last(sample):
+    result = runner.invoke(app, ["eval", str(sample), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["accuracy"], report["oos_rejection"], report["in_scope"], report["out_of_scope"]) == (0.8, 1.0, 5, 2)
+    assert {"expected": "goodbye", "predicted": "order_status", "count": 1} in report["confusions"]
+    assert [s["threshold"] for s in report["sweep"]] == list(range(20, 81, 5))
+    assert report["recommended_threshold"] == 40 and report["threshold"] == 40
+    goodbye = next(s for s in report["per_intent"] if s["intent"] == "goodbye")
+    assert (goodbye["precision"], goodbye["recall"], goodbye["support"]) == (0.0, 0.0, 1)
+    assert last_line(result.output) == "accuracy=0.800 oos_rejection=1.000"
+
+
+def test_the_shipped_evaluation_set_meets_the_targets():
+    result = runner.invoke(app, ["eval", str(REPO / "bench" / "data" / "eval_en.tsv")])
+    assert result.exit_code == 0, result.output
+    summary = last_line(result.output)
+    assert SUMMARY.match(summary)
+    accuracy, rejection = (float(part.split("=")[1]) for part in summary.split())
+    assert accuracy >= 0.95 and rejection >= 0.90
+
+
+def test_a_translator_sends_each_row_through_the_pivot(tmp_path):
+    path = tmp_path / "ru.tsv"
+    path.write_text("order_status\tГде мой заказ?\ndelivery_time\tСколько идет доставка в Москву?\n"
+                    "human_agent\tХочу поговорить с человеком\npayment_methods\t¿Aceptan PayPal?\n", encoding="utf-8")
+    as_written = runner.invoke(app, ["eval", str(path)])
+    through_pivot = runner.invoke(app, ["eval", str(path), "--translator", f"table:{DATA / 'translations.tsv'}"])
+    assert through_pivot.exit_code == 0, through_pivot.output
+    assert last_line(through_pivot.output) == "accuracy=1.000 oos_rejection=0.000"
+    assert float(last_line(as_written.output).split()[0].split("=")[1]) < 0.5
+    assert "no out_of_scope rows" in through_pivot.output
+
+
+def test_a_malformed_row_is_reported_with_file_and_line(tmp_path):
+    path = tmp_path / "bad.tsv"
+    path.write_text("thanks\tthank you\n\ngreeting\thello\textra\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(path)])
+    assert result.exit_code == 2
+    assert result.output == f"error: {path}:3: expected 'intent<TAB>text', got 3 field(s)\n"
+
+
+def test_a_missing_file_and_unknown_labels(tmp_path):
+    missing = runner.invoke(app, ["eval", str(tmp_path / "nope.tsv")])
+    assert missing.exit_code == 2
+    assert f"error: {tmp_path / 'nope.tsv'}: file not found" in missing.output
+    path = tmp_path / "typo.tsv"
+    path.write_text("thank\tthank you so much\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(path)])
+    assert result.exit_code == 0
+    assert "labels not in the intent lists (always counted wrong): thank" in result.output
+    assert last_line(result.output) == "accuracy=0.000 oos_rejection=0.000"
+
+
+def test_evaluate_matches_measures_matches_made_elsewhere(brain, sample):
+    rows = read_tsv(sample)
+    report = evaluate_matches(brain.matcher, [(label, brain.matcher.match(text)) for label, text in rows])
+    assert (round(report.accuracy, 3), report.oos_rejection) == (0.8, 1.0)
+    assert report.confusions == [("goodbye", "order_status", 1)]

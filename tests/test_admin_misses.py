@@ -1,0 +1,116 @@
+"""`kefu misses`: an admin learning what buyers asked that the bot could not answer.
+
+Buyers talk to the real pipeline (SQLite and PostgreSQL); the command reads the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import shutil
+from datetime import timedelta
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.misses import fetch_misses, group_misses, shell_quote
+from intents import LISTS_DIR
+from intents.catalog import load_intents
+from tests.conftest import IN_HOURS
+from tests.factories import buyer_message
+
+runner = CliRunner()
+
+UNANSWERED = [
+    ("en", "do you have a loyalty program?"),
+    ("en", "Do you have a loyalty program"),
+    ("ru", "У вас есть программа лояльности?"),  # pivot: "Do you have a loyalty program?"
+    ("en", "is there a loyalty program for regular buyers"),
+    ("en", "write me a poem about the sea"),
+    ("en", "please write a poem about the sea for me"),
+    ("en", "who will win the world cup"),
+]
+ANSWERED = ["how can i pay? paypal ok?", "thank you!"]
+
+
+async def seed(kefu) -> None:
+    await kefu.store.remember("ru", "en", UNANSWERED[2][1], "Do you have a loyalty program?", "test", IN_HOURS)
+    for number, (_, text) in enumerate(UNANSWERED):
+        await kefu.pipeline.handle(buyer_message(text, conversation=f"miss-{number}", at=IN_HOURS + timedelta(minutes=number)))
+    for number, text in enumerate(ANSWERED):
+        await kefu.pipeline.handle(buyer_message(text, conversation=f"ok-{number}"))
+    # a chat a person holds: the bot stays quiet, so what the buyer says there is no miss
+    await kefu.pipeline.handle(buyer_message("write me a poem about the sea", conversation="held"))
+    held = await kefu.store.find_conversation("console", "held")
+    await kefu.store.update_conversation(held.id, state="held")
+    await kefu.pipeline.handle(buyer_message("what is the meaning of life", conversation="held"))
+
+
+async def test_misses_are_grouped_by_meaning_most_frequent_first(kefu, brain):
+    await seed(kefu)
+    misses = await fetch_misses(kefu.store)
+    assert len(misses) == len(UNANSWERED) + 1  # the held chat's first message was still the bot's to answer
+    assert "what is the meaning of life" not in {m.text for m in misses}
+    assert not {m.text for m in misses} & set(ANSWERED)
+
+    groups = group_misses(misses, brain.matcher)
+    assert [g.count for g in groups] == [4, 3, 1]
+    loyalty, poem, cup = groups
+    assert loyalty.representative == "do you have a loyalty program?"  # the first of three wordings that mean the same
+    assert dict(loyalty.languages) == {"en": 3, "ru": 1}  # the Russian buyer's pivot joined the English ones
+    assert loyalty.variants == ["is there a loyalty program for regular buyers"]
+    assert poem.representative == "write me a poem about the sea"
+    assert cup.representative == "who will win the world cup"
+    assert poem.guess == "out_of_scope"  # the model calls it out of scope: teaching it to reject is the fix
+    for group in groups:
+        assert group.answered is None  # nothing here is answered by the current lists
+        assert group.guess in brain.intents.intents
+        assert group.command() == f'kefu intents add-example {group.guess} "{group.representative}"'
+
+
+async def test_the_command_lists_groups_with_a_command_that_runs(kefu, db_url, tmp_path):
+    await seed(kefu)
+    result = await asyncio.to_thread(runner.invoke, app, ["misses", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "8 unanswered buyer messages in 3 groups" in result.output
+    assert " 1. 4×  do you have a loyalty program?   languages: en 3, ru 1   best guess " in result.output
+    assert "also: is there a loyalty program for regular buyers" in result.output
+    commands = [line.strip() for line in result.output.splitlines() if line.strip().startswith("kefu intents add-example")]
+    assert len(commands) == 3
+
+    lists = shutil.copytree(LISTS_DIR, tmp_path / "lists")
+    argv = shlex.split(commands[0])[1:]
+    added = await asyncio.to_thread(runner.invoke, app, argv, env={"KEFU_INTENTS_DIR": str(lists)})
+    assert added.exit_code == 0, added.output
+    intent = argv[2]
+    assert load_intents(lists).intents[intent].examples[-1].text == "do you have a loyalty program?"
+
+
+async def test_since_and_limit(kefu, db_url):
+    await seed(kefu)
+    later = (IN_HOURS + timedelta(minutes=4)).isoformat()
+    result = await asyncio.to_thread(runner.invoke, app, ["misses", "--db", db_url, "--since", later, "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "3 unanswered buyer messages in 2 groups" in result.output  # the two poems and the world cup
+    assert " 1. 2×  write me a poem about the sea" in result.output
+    assert "… and 1 smaller group (--limit 2 shows all)" in result.output
+    nothing = await asyncio.to_thread(runner.invoke, app, ["misses", "--db", db_url, "--since", "2030-01-01"])
+    assert nothing.exit_code == 0
+    assert "no unanswered buyer messages since 2030-01-01 00:00 UTC" in nothing.output
+
+
+def test_usage_errors(tmp_path):
+    missing = tmp_path / "none.db"
+    result = runner.invoke(app, ["misses", "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 2
+    assert f"error: no database at {missing} (give --db or set database_url)" in result.output
+    assert not missing.exists()  # a report never creates an empty database
+    bad = runner.invoke(app, ["misses", "--db", f"sqlite:///{missing}", "--since", "last tuesday"])
+    assert bad.exit_code == 2
+    assert "--since 'last tuesday': expected a date like 2026-11-01" in bad.output
+
+
+def test_command_lines_survive_any_text():
+    assert shell_quote("do u ship to chile?") == '"do u ship to chile?"'
+    for text in ('he said "cheap"', "it costs $5!", "back`tick", "it's me"):
+        assert shlex.split(f"kefu x {shell_quote(text)}")[2] == text
