@@ -46,6 +46,36 @@ LEXICON_MIN_WORDS = 4
 LEXICON_SHARE = 0.9
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
+# Whole messages too short for any statistics, in the buyer languages we see most
+# ("" = says nothing about the language). Matched ignoring case, accents and punctuation.
+SHORT_PHRASES = {
+    **dict.fromkeys(["ok", "okay", "ok ok", "k", "kk", "yes", "no", "?", "??", "lol", "xd", "wow", "👍"], ""),
+    **dict.fromkeys(["hello", "hi", "hey", "hi there", "hello there", "thanks", "thank you", "thx", "ty", "bye",
+                     "goodbye", "good morning", "good evening", "good night", "please", "refund", "help"], "en"),
+    **dict.fromkeys(["hola", "gracias", "muchas gracias", "buenos dias", "buenas", "buenas tardes", "adios", "vale"], "es"),
+    **dict.fromkeys(["oi", "ola", "obrigado", "obrigada", "bom dia", "boa tarde", "boa noite", "tchau", "valeu"], "pt"),
+    **dict.fromkeys(["bonjour", "bonsoir", "merci", "merci beaucoup", "salut", "au revoir"], "fr"),
+    **dict.fromkeys(["hallo", "danke", "danke schon", "guten tag", "guten morgen", "tschuss"], "de"),
+    **dict.fromkeys(["ciao", "grazie", "grazie mille", "buongiorno", "buonasera", "arrivederci"], "it"),
+    **dict.fromkeys(["dzien dobry", "dziekuje", "czesc"], "pl"),
+    **dict.fromkeys(["merhaba", "tesekkurler", "tesekkur ederim", "selam"], "tr"),
+    **dict.fromkeys(["hoi", "dank je", "dank u", "bedankt", "goedemorgen"], "nl"),
+    **dict.fromkeys(["dekuji", "dobry den", "ahoj"], "cs"),
+    **dict.fromkeys(["terima kasih", "halo kak", "selamat pagi"], "id"),
+    **dict.fromkeys(["multumesc", "buna ziua"], "ro"),
+    **dict.fromkeys(["tack", "hej"], "sv"),
+    **dict.fromkeys(["спасибо", "привет", "здравствуйте", "добрый день", "пока"], "ru"),
+    **dict.fromkeys(["дякую", "привіт", "добрий день", "вітаю"], "uk"),
+}
+_PUNCTUATION = re.compile(r"[^\w\s?👍]+")
+
+
+def _phrase_key(text: str) -> str:
+    from intents.normalize import strip_accents
+
+    return " ".join(_PUNCTUATION.sub(" ", strip_accents(text.casefold())).split())
+
+
 _LINGUA_ALIASES = {"no": "nb"}  # lingua knows Norwegian as Bokmål
 SHORT_WORDS = 3  # at most this many words: too short to overrule what we already know
 UNSURE = 0.3  # lingua's confidence below which another opinion is worth its cost
@@ -176,9 +206,15 @@ class LanguageDetector:
         scripted = by_script(sample)
         if scripted:
             return Detection(scripted, 1.0, "script")
+        prior = _normalise_code(previous or hint)
+        phrase = SHORT_PHRASES.get(_phrase_key(sample))
+        if phrase is not None:  # "hola", "merci", "ok": too short for statistics, common enough to know
+            if prior and is_short(sample):
+                return Detection(prior, 0.5, "prior")
+            return Detection(phrase, 0.9, "phrase") if phrase else Detection(None, 0.0, "none")
         if "en" in self.expected and self._looks_english(sample):
             return Detection("en", 0.95, "lexicon")
-        found, confidence = self._ask_lingua(sample)
+        found, confidence, runners_up = self._ask_lingua(sample)
         # langdetect is slow (ms): ask it only when lingua has nothing, or when a long
         # message fits no expected language well (a buyer from somewhere unexpected).
         if found is None or (confidence < UNSURE and len(sample.split()) >= LONG_WORDS):
@@ -187,23 +223,26 @@ class LanguageDetector:
                 return Detection(wide, wide_conf, "langdetect")
             if found is None and wide:
                 found, confidence = wide, wide_conf * 0.5
-        prior = _normalise_code(previous or hint)
         if prior and found != prior and is_short(sample) and confidence < 0.95:
             return Detection(prior, 0.5, "prior")
+        if not prior and is_short(sample) and confidence < UNSURE and "en" in runners_up:
+            # a few words lingua cannot place, English among its guesses: most buyers write English
+            return Detection("en", confidence, "lingua")
         if found is None:
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
         return Detection(found, confidence, "lingua")
 
-    def _ask_lingua(self, text: str) -> tuple[str | None, float]:
+    def _ask_lingua(self, text: str) -> tuple[str | None, float, tuple[str, ...]]:
         weighted = []
         for value in self._lingua.compute_language_confidence_values(text)[:4]:
             code = value.language.iso_code_639_1.name.lower()
             code = {"zh": "zh-cn", "nb": "no"}.get(code, code)
             weighted.append((value.value * self.weights.get(code, 1.0), code, value.value))
         if not weighted:
-            return None, 0.0
-        _, code, confidence = max(weighted)
-        return code, confidence
+            return None, 0.0, ()
+        weighted.sort(reverse=True)
+        _, code, confidence = weighted[0]
+        return code, confidence, tuple(c for _, c, _ in weighted[:3])
 
 
 def _normalise_code(code: str | None) -> str | None:

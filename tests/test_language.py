@@ -86,3 +86,12 @@ def test_is_short():
 def test_a_restricted_detector_only_answers_expected_languages():
     detector = LanguageDetector(["en", "es"])
     assert detector.detect("Onde está meu pedido? Já paguei ontem").language in ("es", "en")
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [("hello", "en"), ("Hi!", "en"), ("bye", "en"), ("refund??", "en"), ("Hola!", "es"), ("merci", "fr"),
+     ("obrigado", "pt"), ("спасибо", "ru"), ("дякую", "uk"), ("ok", None)],
+)
+def test_one_word_messages_without_a_prior(detector, text, language):
+    assert detector.detect(text).language == language
