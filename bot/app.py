@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.brain import BrainHolder
 from bot.config import Settings
@@ -30,24 +32,49 @@ def configured_translator(settings: Settings, spec: str | None = None) -> Transl
     return translator
 
 
+log = logging.getLogger(__name__)
+RELOAD_CHECK_SECONDS = 2.0
+
+
+async def watch_brains(brains: BrainHolder, every: float = RELOAD_CHECK_SECONDS) -> None:
+    """Reload intents, answers and facts when their files change.
+
+    In a thread: retraining after an edit takes seconds and must not stall the
+    channels. A broken file keeps the old brain (BrainHolder logs why).
+    """
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(brains.refresh)
+        except Exception:  # noqa: BLE001 - the watcher must outlive any surprise
+            log.exception("reloading the intent and answer files failed")
+
+
 @dataclass
 class App:
     settings: Settings
     store: Store
     brains: BrainHolder
     pipeline: Pipeline
+    watcher: asyncio.Task | None = field(default=None, repr=False)
 
     async def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
+            await asyncio.gather(self.watcher, return_exceptions=True)
         await self.store.close()
 
 
-async def build_app(settings: Settings, translator: str | None = None, database_url: str | None = None, warm: bool = True) -> App:
+async def build_app(
+    settings: Settings, translator: str | None = None, database_url: str | None = None, warm: bool = True, watch: bool = True
+) -> App:
     store = await Store.open(database_url or settings.database_url)
     brains = BrainHolder(settings)
     memory = MemoryTranslator(configured_translator(settings, translator), store, clock=_now)
     detector = make_detector(settings, warm=warm, english_words=brains.brain.matcher.words("en"))
     pipeline = Pipeline(store, brains, detector, memory, settings)
-    return App(settings, store, brains, pipeline)
+    watcher = asyncio.create_task(watch_brains(brains), name="kefu-reload") if watch else None
+    return App(settings, store, brains, pipeline, watcher)
 
 
 def _now():

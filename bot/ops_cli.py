@@ -50,7 +50,7 @@ def reply(
     settings = settings_or_exit(config)
 
     async def main() -> None:
-        kefu = await build_app(settings, translator=translator, database_url=db, warm=False)
+        kefu = await build_app(settings, translator=translator, database_url=db, warm=False, watch=False)
         moment = {"now": datetime.now(timezone.utc)}
         kefu.pipeline.clock = lambda: moment["now"]
         try:

@@ -97,8 +97,7 @@ class Pipeline:
             return await self._failed(received.conversation, style)
 
     async def _process(self, message: Message, conversation: Conversation, message_id: int, style: Style) -> Reply:
-        self.brains.refresh()  # admins edit the files while the bot runs
-        brain = self.brains.brain
+        brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
         now = self.clock()
         if conversation.state == "held":  # a person has the chat: the bot keeps quiet
             language = conversation.language or "en"

@@ -88,3 +88,23 @@ def test_a_changed_fact_reaches_the_answers_and_a_broken_answer_does_not(holder)
     assert (holder.last_error.path, holder.last_error.line) == (english, number + 1)
     assert "unknown placeholder {shop_nmae}" in str(holder.last_error)
     assert str(holder.last_error).startswith(f"{english}:{holder.last_error.line}: ")
+
+
+async def test_a_running_bot_picks_up_an_edited_answer_in_the_background(holder):
+    import asyncio
+
+    from bot.app import watch_brains
+
+    answers = holder.settings.replies_dir / "answers" / "en.yaml"
+    text = answers.read_text(encoding="utf-8")
+    old = answer_body(holder.brain.answers, "thanks", "en", Style.CHAT).text
+    answers.write_text(text.replace(old, "Glad to help, anytime!"), encoding="utf-8")
+    watcher = asyncio.create_task(watch_brains(holder, every=0.05))
+    try:
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if answer_body(holder.brain.answers, "thanks", "en", Style.CHAT).text == "Glad to help, anytime!":
+                break
+        assert answer_body(holder.brain.answers, "thanks", "en", Style.CHAT).text == "Glad to help, anytime!"
+    finally:
+        watcher.cancel()
