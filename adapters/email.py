@@ -219,7 +219,7 @@ def to_message(mail: ParsedMail, received_at: datetime) -> Message:
     return Message(
         channel=CHANNEL, conversation=mail.conversation, sender=mail.sender, text=text, received_at=received_at,
         kind=kind, sender_name=mail.sender_name, language_hint=mail.language, external_id=mail.external_id,
-        subject=mail.subject or None, raw=summary(mail),
+        subject=mail.subject or None, timezone=mail.timezone, raw=summary(mail),
     )
 
 

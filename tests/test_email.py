@@ -109,7 +109,9 @@ async def test_a_russian_buyer_gets_a_russian_letter(imap, smtp, email_bot):
     assert "25–60" in text and "Иван Петров" in text
     assert sum("а" <= ch <= "я" for ch in text.lower()) > 50  # a Russian letter, not an English one
     assert letter["Subject"] == "Re: Доставка" and letter["Content-Language"] == "ru"
-    assert email_bot.handle.messages[0].raw["timezone"] == "+03:00"
+    assert email_bot.handle.messages[0].timezone == "+03:00"
+    conversation = await email_bot.store.find_conversation("email", email_bot.handle.messages[0].conversation)
+    assert conversation.timezone == "+03:00"  # out of hours, this buyer is told the time in Moscow
 
 
 @pytest.mark.parametrize("raw", [auto_reply, list_mail, bounce, noreply_mail], ids=lambda f: f.__name__)
