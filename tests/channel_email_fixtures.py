@@ -36,6 +36,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from adapters.email import EmailChannel, EmailSettings
 from adapters.imap import ImapConfig, Mailbox
 from tests.channel_fixtures import Recorder
+from tests.conftest import make_bot, port_open, skip_or_fail
 from tests.mail_factories import SHOP
 
 IMAP_HOST, IMAP_PORT = "127.0.0.1", int(os.environ.get("KEFU_DOVECOT_PORT", "10143"))
@@ -50,21 +51,6 @@ TLS_KEY = Path(__file__).parent / "data" / "email-tls-key.pem"
 BUYER_PINS = [
     ("ru", "en", "Здравствуйте! Сколько идёт доставка в Испанию?", "Hello! How long does delivery to Spain take?"),
 ]
-
-
-def _dovecot_reachable() -> bool:
-    try:
-        with socket.create_connection((IMAP_HOST, IMAP_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _skip_or_fail(reason: str) -> None:
-    """Like conftest's: a developer without Dovecot skips, CI must not."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} — CI must run the e-mail tests: start it with .ci/dovecot.sh")
-    pytest.skip(f"{reason} (start it with .ci/dovecot.sh)")
 
 
 # -- IMAP: a fresh folder in the Dovecot test account ---------------------------------------
@@ -96,8 +82,8 @@ class MailFolder:
 @pytest.fixture(scope="session")
 def dovecot() -> None:
     """Session-scoped, so a missing Dovecot skips before the bot's slow session fixtures load."""
-    if not _dovecot_reachable():
-        _skip_or_fail(f"Dovecot is not running on {IMAP_HOST}:{IMAP_PORT}")
+    if not port_open(IMAP_HOST, IMAP_PORT):
+        skip_or_fail(f"Dovecot is not running on {IMAP_HOST}:{IMAP_PORT}", "start it with .ci/dovecot.sh")
 
 
 @pytest.fixture
@@ -222,16 +208,10 @@ def email_pins(tmp_path: Path) -> Path:
 @pytest.fixture
 async def email_bot(tmp_path: Path, settings, brain, detector, clock, email_pins: Path) -> AsyncIterator[SimpleNamespace]:
     """The real pipeline on SQLite in tmp_path, with a recorder to hand to the channel."""
-    from bot.brain import BrainHolder
-    from bot.pipeline import Pipeline
-    from bot.store import Store
-    from bot.translate import MemoryTranslator, TableTranslator
-
-    store = await Store.open(f"sqlite:///{tmp_path / 'kefu.db'}")
-    translator = MemoryTranslator(TableTranslator(email_pins), store, clock)
-    pipeline = Pipeline(store, BrainHolder(settings, brain), detector, translator, settings, clock)
-    yield SimpleNamespace(store=store, pipeline=pipeline, handle=Recorder(pipeline.handle), clock=clock)
-    await store.close()
+    bot = await make_bot(f"sqlite:///{tmp_path / 'kefu.db'}", email_pins, settings, brain, detector, clock)
+    bot.handle = Recorder(bot.pipeline.handle)
+    yield bot
+    await bot.store.close()
 
 
 def email_settings(folder: MailFolder, smtp: FakeSmtp, **overrides) -> EmailSettings:

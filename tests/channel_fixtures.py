@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.message import Message, Reply, Style
+from tests.conftest import make_bot
 from tests.fakes import DEFAULT_TOKEN, FakeSlack, FakeTelegram
 
 # What a translation provider would say, pinned so the scenarios run offline. The answers'
@@ -78,16 +79,10 @@ def translation_table(tmp_path: Path, brain) -> Path:
 @pytest.fixture
 async def kefu_bot(tmp_path: Path, settings, brain, warm_detector, clock, translation_table: Path) -> AsyncIterator[SimpleNamespace]:
     """The whole bot (real pipeline, SQLite in tmp_path) and a recorder to hand to a channel."""
-    from bot.brain import BrainHolder
-    from bot.pipeline import Pipeline
-    from bot.store import Store
-    from bot.translate import MemoryTranslator, TableTranslator
-
-    store = await Store.open(f"sqlite:///{tmp_path / 'kefu.db'}")
-    translator = MemoryTranslator(TableTranslator(translation_table), store, clock)
-    pipeline = Pipeline(store, BrainHolder(settings, brain), warm_detector, translator, settings, clock)
-    yield SimpleNamespace(store=store, pipeline=pipeline, handle=Recorder(pipeline.handle), brain=brain)
-    await store.close()
+    bot = await make_bot(f"sqlite:///{tmp_path / 'kefu.db'}", translation_table, settings, brain, warm_detector, clock)
+    bot.handle = Recorder(bot.pipeline.handle)
+    yield bot
+    await bot.store.close()
 
 
 @pytest.fixture
