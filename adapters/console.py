@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Callable, TextIO
 
+from bot.hours import utc_offset
 from bot.message import Message, Reply, Style
 
 CHANNEL = "console"
@@ -20,6 +21,7 @@ def make_message(text: str, conversation: str, sender: str, name: str | None, la
     return Message(
         channel=CHANNEL, conversation=conversation, sender=sender, text=text, sender_name=name,
         received_at=datetime.now(timezone.utc), language_hint=language, external_id=uuid.uuid4().hex,
+        timezone=utc_offset(datetime.now().astimezone()),  # the buyer at the console is on this machine
         raw={"text": text},
     )
 

@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -21,6 +21,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from adapters.mailtext import html_to_text, new_text, tidy, unflow
+from bot.hours import utc_offset
 
 MAX_ID_CHARS = 250  # the store keeps ids in 255 characters
 MAX_RAW_TEXT = 20_000  # the full body kept in Message.raw for agents
@@ -190,18 +191,6 @@ def _date(value: str) -> datetime | None:
         return parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):  # "Date: soon", a year 99999999…
         return None
-
-
-def utc_offset(date: datetime | None) -> str | None:
-    """"+03:00" from an aware Date; None when the sender's zone is unknown ("-0000" or no Date)."""
-    if date is None or date.tzinfo is None:
-        return None
-    offset = date.utcoffset() or timedelta(0)
-    if abs(offset) > timedelta(hours=14):
-        return None
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _language(value: str) -> str | None:

@@ -34,6 +34,18 @@ COUNTRY_ZONES = {
 }
 
 
+def utc_offset(moment: datetime | None) -> str | None:
+    """"+03:00" for an aware moment; None when the zone is unknown or impossible."""
+    if moment is None or moment.tzinfo is None:
+        return None
+    offset = moment.utcoffset() or timedelta(0)
+    if abs(offset) > timedelta(hours=14):
+        return None
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def parse_zone(value: str | None) -> tzinfo | None:
     """An IANA name ("Europe/Moscow") or a UTC offset ("+03:00", as in an e-mail's Date)."""
     if not value:

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, fail, run_async, settings_or_exit
+from bot.hours import utc_offset
 from bot.message import Message, Style
 
 LETTER_CHANNELS = {"email"}  # channels whose answers are full letters
@@ -24,12 +25,6 @@ def _parse_at(value: object) -> datetime:
     if at.tzinfo is None:
         raise ValueError(f'"at" needs a UTC offset: {value!r}')
     return at
-
-
-def _offset(at: datetime) -> str:
-    minutes = int(at.utcoffset().total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 @app.command()
@@ -68,7 +63,7 @@ def reply(
                     message = Message(
                         channel=str(item["channel"]), conversation=str(item["conversation"]), sender=str(item["sender"]),
                         text=str(item["text"]), received_at=at, language_hint=item.get("language"),
-                        external_id=item.get("id"), timezone=item.get("timezone") or _offset(at), raw=item,
+                        external_id=item.get("id"), timezone=item.get("timezone") or utc_offset(at), raw=item,
                     )
                 except ValueError as exc:
                     sys.stdout.write(json.dumps({"conversation": None, "error": f"line {number}: {exc}"}) + "\n")

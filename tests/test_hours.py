@@ -84,3 +84,11 @@ def test_broken_hours_file(tmp_path):
     path.write_text("holidays: [2026-13-01]\n")
     with pytest.raises(DataError, match=r"hours.yaml:1: '2026-13-01' is not a valid date"):
         load_hours(path)
+
+
+def test_utc_offsets_for_buyers():
+    from bot.hours import utc_offset
+
+    assert utc_offset(datetime(2026, 11, 23, 9, tzinfo=timezone(timedelta(hours=-5)))) == "-05:00"
+    assert utc_offset(datetime(2026, 11, 23, 9, tzinfo=timezone(timedelta(hours=5, minutes=30)))) == "+05:30"
+    assert utc_offset(datetime(2026, 11, 23, 9)) is None
