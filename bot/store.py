@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -74,6 +72,9 @@ class Store:
         return store
 
     async def migrate(self) -> None:
+        from alembic import command  # only when opening a database: `kefu classify` never pays for it
+        from alembic.config import Config
+
         def upgrade(connection: Any) -> None:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
