@@ -10,6 +10,7 @@ import asyncio
 import os
 import socket
 from datetime import datetime, timezone
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,9 @@ def skip_or_fail(reason: str, remedy: str) -> None:
 
 async def _reset_postgres(url: str) -> None:
     from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
 
     from bot.store import async_url
-    from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(async_url(url))
     async with engine.begin() as conn:
@@ -55,15 +56,37 @@ async def _reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
+async def _own_database(server_url: str, name: str, drop: bool = False) -> None:
+    """A database of this test run's own, so parallel runs on one server never meet."""
+    import asyncpg
+
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if not drop:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    if not port_open("127.0.0.1", 5432):
+        skip_or_fail("PostgreSQL is not running on 127.0.0.1:5432", "start it with .ci/services.sh")
+    name = f"kefu_test_{os.getpid()}"
+    asyncio.run(_own_database(POSTGRES_URL, name))
+    yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    asyncio.run(_own_database(POSTGRES_URL, name, drop=True))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Every store test runs on SQLite and on the PostgreSQL of this machine."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'kefu.db'}"
-    if not port_open("127.0.0.1", 5432):
-        skip_or_fail("PostgreSQL is not running on 127.0.0.1:5432", "start it with .ci/services.sh")
-    asyncio.run(_reset_postgres(POSTGRES_URL))
-    return POSTGRES_URL
+    url = request.getfixturevalue("postgres_url")
+    asyncio.run(_reset_postgres(url))
+    return url
 
 
 class Clock:
