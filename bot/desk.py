@@ -10,16 +10,20 @@ sees the outgoing translation. While an agent holds a chat the bot is quiet.
 from __future__ import annotations
 
 import logging
+import secrets
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
+
+from sqlalchemy import select
 
 from bot.brain import BrainHolder
 from bot.config import Settings
 from bot.culture import CultureNote, etiquette_warnings, likely_country, load_culture
 from bot.hours import buyer_zone
 from bot.language import LanguageDetector
-from bot.models import Conversation
+from bot.models import Conversation, StoredMessage
 from bot.store import Store
 from bot.translate import Translator, base
 from replies.render import message_body
@@ -27,6 +31,7 @@ from replies.render import message_body
 log = logging.getLogger(__name__)
 
 Outbox = Callable[[str, str, str], Awaitable[None]]  # channel, conversation, text
+MAX_DRAFTS = 1000  # replies held back for their warnings, waiting for "send anyway"
 
 
 class DeskError(Exception):
@@ -60,6 +65,15 @@ class Sent:
     language: str
     warnings: list[str]
     original: str
+    draft: str | None = None  # held back: the id that sends it anyway (`send_draft`)
+    held: str | None = None  # held back: what would go to the buyer
+
+
+@dataclass(frozen=True)
+class _Draft:
+    conversation_id: int
+    text: str
+    translate: bool
 
 
 class AgentDesk:
@@ -77,16 +91,34 @@ class AgentDesk:
         self.settings, self.clock, self.outbox = settings, clock, outbox
         culture_file = settings.replies_dir / "culture.yaml"
         self.culture = load_culture(culture_file) if culture_file.is_file() else {}
+        # In memory on purpose: after a restart the agent simply writes the reply again.
+        self._drafts: OrderedDict[str, _Draft] = OrderedDict()
 
     @property
     def agent_language(self) -> str:
         return self.settings.agent_language
 
-    async def _conversation(self, conversation_id: int) -> Conversation:
+    async def conversation(self, conversation_id: int) -> Conversation:
         conversation = await self.store.conversation(conversation_id)
         if conversation is None:
             raise DeskError(f"no conversation #{conversation_id}")
         return conversation
+
+    async def find(self, desk_ref: str) -> Conversation | None:
+        """The conversation a desk shows at `desk_ref` (a Slack thread, a Telegram topic)."""
+        # Belongs in Store (with an index on desk_ref); kept here until the store grows it.
+        async with self.store.session() as session:
+            return await session.scalar(select(Conversation).where(Conversation.desk_ref == desk_ref).limit(1))
+
+    async def show_at(self, conversation_id: int, desk_ref: str) -> None:
+        """Remember where a desk shows the conversation (not an update: idle release ignores it)."""
+        await self.store.update_conversation(conversation_id, desk_ref=desk_ref)
+
+    async def last_from_buyer(self, conversation_id: int) -> StoredMessage | None:
+        for message in reversed(list(await self.store.messages(conversation_id))):
+            if message.direction == "in":
+                return message
+        return None
 
     async def for_agent(self, text: str, language: str | None, pivot: str | None = None) -> str | None:
         """A buyer's text in the agent's language; None when it already is, or cannot be had."""
@@ -97,7 +129,7 @@ class AgentDesk:
         return await self.translator.translate(text, language, self.agent_language)
 
     async def card(self, conversation_id: int, last: int = 6) -> Card:
-        conversation = await self._conversation(conversation_id)
+        conversation = await self.conversation(conversation_id)
         language = conversation.language or "en"
         country, certain = likely_country(conversation.country, conversation.timezone, language)
         zone = buyer_zone(conversation.timezone, country)
@@ -108,6 +140,8 @@ class AgentDesk:
             translated = None
             if message.direction == "in":
                 translated = await self.for_agent(message.text, message.language, message.pivot)
+            elif message.direction == "agent" and message.pivot and message.pivot != message.text:
+                translated = message.pivot  # what the agent wrote, before translation
             lines.append(Line(message.direction, message.text, translated))
         return Card(
             conversation, conversation.handoff_reason, language, country, certain, local,
@@ -119,34 +153,34 @@ class AgentDesk:
         won, holder = await self.store.claim(conversation_id, agent, self.clock())
         if not won:
             raise DeskError(f"already claimed by {holder}")
-        conversation = await self._conversation(conversation_id)
+        conversation = await self.conversation(conversation_id)
         await self._tell_buyer(conversation, "agent_joined", {"agent_name": agent})
         return conversation
 
     async def assign(self, conversation_id: int, agent: str, to: str) -> Conversation:
-        conversation = await self._conversation(conversation_id)
+        conversation = await self.conversation(conversation_id)
         await self.store.update_conversation(conversation_id, state="held", agent=to, updated_at=self.clock())
         log.info("%s assigned conversation #%d to %s", agent, conversation_id, to)
-        return await self._conversation(conversation.id)
+        return await self.conversation(conversation.id)
 
     async def release(self, conversation_id: int, agent: str) -> Conversation:
         """Back to the bot; the buyer is told the bot can help again."""
-        conversation = await self._conversation(conversation_id)
+        conversation = await self.conversation(conversation_id)
         self._check_holder(conversation, agent)
         await self.store.update_conversation(
             conversation_id, state="bot", agent=None, handoff_reason=None, priority=0, misses=0, updated_at=self.clock()
         )
         await self._tell_buyer(conversation, "released")
-        return await self._conversation(conversation_id)
+        return await self.conversation(conversation_id)
 
     async def close(self, conversation_id: int, agent: str) -> Conversation:
         """Done: back to the bot without a message to the buyer."""
-        conversation = await self._conversation(conversation_id)
+        conversation = await self.conversation(conversation_id)
         self._check_holder(conversation, agent)
         await self.store.update_conversation(
             conversation_id, state="bot", agent=None, handoff_reason=None, priority=0, misses=0, updated_at=self.clock()
         )
-        return await self._conversation(conversation_id)
+        return await self.conversation(conversation_id)
 
     def _check_holder(self, conversation: Conversation, agent: str) -> None:
         if conversation.state == "held" and conversation.agent not in (None, agent):
@@ -159,7 +193,7 @@ class AgentDesk:
         sent and the agent sees why (`Sent.text` is None). `translate=False`
         sends the text exactly as written.
         """
-        conversation = await self._conversation(conversation_id)
+        conversation = await self.conversation(conversation_id)
         if conversation.state == "held" and conversation.agent not in (None, agent):
             raise DeskError(f"held by {conversation.agent}")
         if not text.strip():
@@ -175,7 +209,8 @@ class AgentDesk:
         country, _ = likely_country(conversation.country, conversation.timezone, language)
         warnings = etiquette_warnings([text, outgoing], self.culture.get(country) if country else None)
         if warnings and not confirm:
-            return Sent(None, language, warnings, text)
+            draft = self._keep_draft(_Draft(conversation_id, text, translate))
+            return Sent(None, language, warnings, text, draft=draft, held=outgoing)
         if conversation.state != "held":  # replying is claiming
             won, holder = await self.store.claim(conversation_id, agent, self.clock())
             if not won:
@@ -186,6 +221,24 @@ class AgentDesk:
         )
         await self.store.update_conversation(conversation_id, updated_at=self.clock())
         return Sent(outgoing, language, warnings, text)
+
+    async def send_draft(self, draft: str, agent: str) -> Sent:
+        """Send a reply that was held back for its warnings, as it is ("send anyway")."""
+        kept = self._drafts.pop(draft, None)
+        if kept is None:
+            raise DeskError("that reply was already sent, or is too old: write it again")
+        try:
+            return await self.reply(kept.conversation_id, agent, kept.text, translate=kept.translate, confirm=True)
+        except DeskError:
+            self._drafts[draft] = kept  # e.g. held by someone else: still there once that is sorted out
+            raise
+
+    def _keep_draft(self, draft: _Draft) -> str:
+        key = secrets.token_urlsafe(9)
+        self._drafts[key] = draft
+        while len(self._drafts) > MAX_DRAFTS:
+            self._drafts.popitem(last=False)
+        return key
 
     def _agent_text_language(self, text: str) -> str:
         """Agents write in their own language or in English."""

@@ -1,9 +1,11 @@
-"""`kefu run`: the configured channels, the agent desk and housekeeping, in one process.
+"""`kefu run`: the configured channels, the agent desks and housekeeping, in one process.
 
 A channel is configured by its environment variables (see README); each can
 also be started alone (`kefu run telegram`). Every channel reconnects with
 back-off on its own (adapters/base.py), so one broken channel does not stop
-the others.
+the others. An agent desk (docs/agent-desk.md) starts when its variable is
+set: KEFU_SLACK_DESK_CHANNEL, KEFU_TELEGRAM_DESK_CHAT. It listens to the
+pipeline for handoffs and sends agents' replies through the buyer channels.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from adapters.base import Channel, Handler
 from bot.app import App
 from bot.desk import AgentDesk
+from bot.models import Conversation
 from bot.message import Message, Reply, Style
 from bot.translate import base
 from replies.render import message_body
 
+if TYPE_CHECKING:
+    from adapters.desk_base import DeskChannel
+
 log = logging.getLogger(__name__)
 
 CHANNELS = ("telegram", "slack", "email")
+DESKS = {"slack": "KEFU_SLACK_DESK_CHANNEL", "telegram": "KEFU_TELEGRAM_DESK_CHAT"}
 IDLE_CHECK_SECONDS = 60
 
 
@@ -66,6 +73,44 @@ def make_channel(name: str, handle: Handler, help_text: Callable, environ: Mappi
     raise NothingToRun(f"unknown channel {name!r}; channels are: {', '.join(CHANNELS)}")
 
 
+def configured_desks(environ: Mapping[str, str]) -> list[str]:
+    """Agent desks whose variable is set."""
+    return [name for name, variable in DESKS.items() if environ.get(variable, "").strip()]
+
+
+def make_desk(
+    name: str, desk: AgentDesk, channels: Mapping[str, Channel], environ: Mapping[str, str],
+    takes: Callable[[Conversation], bool] | None = None,
+) -> DeskChannel:
+    """Build one desk; it rides on the buyer channel of the same service when it speaks as the same app or bot."""
+    if name == "slack":
+        from adapters.desk_slack import SlackDesk, SlackDeskSettings
+        from adapters.slack import SlackChannel
+
+        slack = SlackDeskSettings.from_env(environ)
+        buyers = channels.get("slack")
+        app = buyers.app if slack.shared and isinstance(buyers, SlackChannel) else None
+        return SlackDesk(desk, slack, app=app, takes=takes)
+    if name == "telegram":
+        from adapters.desk_telegram import TelegramDesk, TelegramDeskSettings
+        from adapters.telegram import TelegramChannel
+
+        telegram = TelegramDeskSettings.from_env(environ)
+        buyers = channels.get("telegram")
+        application = buyers.application if telegram.shared and isinstance(buyers, TelegramChannel) else None
+        return TelegramDesk(desk, telegram, application=application, takes=takes)
+    raise NothingToRun(f"unknown desk {name!r}; desks are: {', '.join(DESKS)}")
+
+
+def _takes(name: str, names: list[str]) -> Callable[[Conversation], bool] | None:
+    """With both desks running, Telegram buyers are shown on the Telegram desk and everyone else on Slack."""
+    if len(names) < 2:
+        return None
+    if name == "telegram":
+        return lambda conversation: conversation.channel == "telegram"
+    return lambda conversation: conversation.channel != "telegram"
+
+
 class Runner:
     def __init__(self, kefu: App, names: list[str], environ: Mapping[str, str] | None = None) -> None:
         self.kefu = kefu
@@ -79,6 +124,12 @@ class Runner:
         self.desk = AgentDesk(
             kefu.store, kefu.brains, pipeline.detector, pipeline.translator, kefu.settings, pipeline.clock, self.send
         )
+        desks = configured_desks(self.environ)
+        self.desks: dict[str, DeskChannel] = {
+            name: make_desk(name, self.desk, self.channels, self.environ, _takes(name, desks)) for name in desks
+        }
+        for desk in self.desks.values():
+            pipeline.listeners.append(desk.on_event)
 
     async def _handle(self, message: Message, style: Style) -> Reply:
         return await self.kefu.pipeline.handle(message, style)
@@ -98,20 +149,29 @@ class Runner:
             return
         await target.send_text(conversation, text)
 
+    async def release_idle(self) -> list[int]:
+        """Give chats nobody answers back to the bot, and tell the desks showing them."""
+        released = await self.desk.release_idle()
+        if released:
+            log.info("gave %d idle conversation(s) back to the bot", len(released))
+        for conversation_id in released:
+            for desk in self.desks.values():
+                await desk.released_idle(conversation_id, self.kefu.settings.idle_release_minutes)
+        return released
+
     async def _release_idle(self) -> None:
         while True:
             await asyncio.sleep(IDLE_CHECK_SECONDS)
             try:
-                released = await self.desk.release_idle()
-                if released:
-                    log.info("gave %d idle conversation(s) back to the bot", len(released))
+                await self.release_idle()
             except Exception:  # noqa: BLE001 - housekeeping must not stop the channels
                 log.exception("idle release failed")
 
     async def run(self) -> None:
         tasks = [asyncio.create_task(ch.serve_forever(), name=f"kefu-{name}") for name, ch in self.channels.items()]
+        tasks += [asyncio.create_task(desk.serve_forever(), name=f"kefu-{name}-desk") for name, desk in self.desks.items()]
         tasks.append(asyncio.create_task(self._release_idle(), name="kefu-idle-release"))
-        log.info("kefu is serving: %s", ", ".join(self.channels))
+        log.info("kefu is serving: %s", ", ".join([*self.channels, *(f"{name} desk" for name in self.desks)]))
         try:
             await asyncio.gather(*tasks)
         finally:

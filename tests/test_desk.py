@@ -110,3 +110,14 @@ async def test_an_idle_held_chat_goes_back_to_the_bot(kefu, desk, outbox):
     kefu.clock.now += timedelta(minutes=kefu.settings.idle_release_minutes + 1)
     assert await desk.release_idle() == [conversation.id]
     assert (await kefu.store.conversation(conversation.id)).state == "bot"
+
+
+async def test_a_held_back_reply_goes_out_once_when_the_agent_sends_it_anyway(kefu, desk, outbox):
+    conversation = await hand_off_russian_buyer(kefu)
+    held = await desk.reply(conversation.id, "lina", "Big sale on Friday the 13th!")
+    assert held.draft and held.held == "Большая распродажа в пятницу 13-го!"  # the agent sees what would go out
+    sent = await desk.send_draft(held.draft, "lina")
+    assert sent.text == held.held and outbox.sent[-1][2] == held.held
+    with pytest.raises(DeskError, match="already sent"):
+        await desk.send_draft(held.draft, "lina")
+    assert (await desk.last_from_buyer(conversation.id)).text == "Хочу поговорить с человеком"
