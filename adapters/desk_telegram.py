@@ -105,7 +105,7 @@ class TelegramDesk(DeskChannel):
         self.settings = settings
         self.serves = application is None
         if application is None:
-            buyer_channel._redact.tokens.add(settings.token)  # PTB and httpx log URLs, which hold the token
+            buyer_channel.redact.tokens.add(settings.token)  # PTB and httpx log URLs, which hold the token
             builder = Application.builder().token(settings.token).base_url(settings.base_url)
             application = builder.concurrent_updates(_PerTopic()).build()
         self.application = application
@@ -221,11 +221,6 @@ class TelegramDesk(DeskChannel):
     # ---- serving ------------------------------------------------------------------------------
     async def serve(self) -> None:
         if not self.serves:
-            if "callback_query" not in buyer_channel.ALLOWED_UPDATES:
-                log.warning(
-                    "telegram desk: the shop's bot does not receive button presses; the typed /commands work. "
-                    "Give the desk a bot of its own (KEFU_TELEGRAM_DESK_TOKEN) for the buttons"
-                )
             log.info("telegram desk: group %s, served by the Telegram buyer channel's bot", self.settings.chat_id)
             return
         application = self.application

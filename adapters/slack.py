@@ -85,6 +85,7 @@ class SlackSettings:
 class Person:
     name: str | None = None
     language: str | None = None  # from the Slack locale: "es-ES" → "es"
+    timezone: str | None = None  # the profile's IANA zone ("Europe/Madrid"): the buyer's local time
 
 
 def strip_mentions(text: str, user_id: str | None) -> str:
@@ -179,7 +180,7 @@ class SlackChannel(Channel):
         message = Message(
             channel=CHANNEL, conversation=conversation, sender=event["user"], text=text,
             received_at=datetime.fromtimestamp(float(event["ts"]), timezone.utc), kind=kind,
-            sender_name=person.name, language_hint=person.language,
+            sender_name=person.name, language_hint=person.language, timezone=person.timezone,
             external_id=event.get("client_msg_id") or f"{event['channel']}:{event['ts']}", raw=body,
         )
         async with self._order(conversation):
@@ -199,7 +200,7 @@ class SlackChannel(Channel):
         profile = found.get("profile") or {}
         name = profile.get("real_name") or found.get("real_name") or profile.get("display_name") or None
         locale = found.get("locale")
-        self._people[user] = Person(name, locale.split("-")[0].lower() if locale else None)
+        self._people[user] = Person(name, locale.split("-")[0].lower() if locale else None, found.get("tz") or None)
         return self._people[user]
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:

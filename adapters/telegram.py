@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_UNITS = 4096  # Telegram's limit for one message, in UTF-16 code units
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ALLOWED_UPDATES = ["message"]  # edits, reactions, group traffic: not for the bot
+ALLOWED_UPDATES = ["message", "callback_query"]  # callback queries: the agent desk's buttons; edits, reactions: not for the bot
 MODES = ("polling", "webhook")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
 # Commands become what a buyer would have typed, so the pipeline treats them like any message.
@@ -184,7 +184,7 @@ class _RedactTokens(logging.Filter):
         return True
 
 
-_redact = _RedactTokens()
+redact = _RedactTokens()
 
 
 class TelegramChannel(Channel):
@@ -193,7 +193,7 @@ class TelegramChannel(Channel):
 
     def __init__(self, handle: Handler, settings: TelegramSettings, *, help_text: HelpText | None = None) -> None:
         super().__init__(handle)
-        _redact.tokens.add(settings.token)  # before PTB builds its bot, which logs its URL
+        redact.tokens.add(settings.token)  # before PTB builds its bot, which logs its URL
         self.settings = settings
         self.help_text = help_text
         self.application = self._build_application()

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
-from sqlalchemy import select
 
 from bot.brain import BrainHolder
 from bot.config import Settings
@@ -106,9 +105,7 @@ class AgentDesk:
 
     async def find(self, desk_ref: str) -> Conversation | None:
         """The conversation a desk shows at `desk_ref` (a Slack thread, a Telegram topic)."""
-        # Belongs in Store (with an index on desk_ref); kept here until the store grows it.
-        async with self.store.session() as session:
-            return await session.scalar(select(Conversation).where(Conversation.desk_ref == desk_ref).limit(1))
+        return await self.store.find_by_desk_ref(desk_ref)
 
     async def show_at(self, conversation_id: int, desk_ref: str) -> None:
         """Remember where a desk shows the conversation (not an update: idle release ignores it)."""

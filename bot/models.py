@@ -35,7 +35,11 @@ class Base(DeclarativeBase):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_conversation_channel"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_conversation_channel"),
+        Index("ix_conversations_desk_ref", "desk_ref"),
+        Index("ix_conversations_state", "state"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))

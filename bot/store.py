@@ -199,6 +199,11 @@ class Store:
                 select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
             )
 
+    async def find_by_desk_ref(self, desk_ref: str) -> Conversation | None:
+        """The conversation an agent desk shows at `desk_ref` (a Slack thread, a Telegram topic)."""
+        async with self.session() as session:
+            return await session.scalar(select(Conversation).where(Conversation.desk_ref == desk_ref).limit(1))
+
     async def messages(self, conversation_id: int | None = None, since: datetime | None = None) -> Sequence[StoredMessage]:
         query = select(StoredMessage).order_by(StoredMessage.id)
         if conversation_id is not None:

@@ -204,6 +204,10 @@ async def test_the_shops_own_bot_can_be_the_desk(kefu_app, fake_telegram) -> Non
         await until(lambda: team.to_buyer("Lina"))
         await team.agent(LINA, AGENT_REPLY)
         await until(lambda: team.to_buyer(AGENT_REPLY_RU))
+        # the shop's bot also receives the buttons' callback queries
+        team.press(LINA, team.cards()[0], f"desk:release:{(await team.conversation()).id}")
+        await until(lambda: team.to_buyer("снова"), what="the buyer told the bot is back")
+        assert (await team.conversation()).state == "bot"
 
 
 def test_desk_settings_name_what_to_fix() -> None:

@@ -110,7 +110,7 @@ async def test_a_mention_inside_a_thread_stays_in_that_thread(kefu_bot, fake_sla
 
 
 async def test_the_buyers_slack_locale_sets_the_language(kefu_bot, fake_slack) -> None:
-    fake_slack.add_user("U0LUCIA", real_name="Lucía García", locale="es-ES")
+    fake_slack.add_user("U0LUCIA", real_name="Lucía García", locale="es-ES", tz="Europe/Madrid")
     channel = SlackChannel(kefu_bot.handle, http_settings(fake_slack))
     async with running(channel), httpx.AsyncClient() as client:
         await deliver(client, channel, sf.message_event("hola", user="U0LUCIA", channel="D0LUCIA"))
@@ -119,7 +119,7 @@ async def test_the_buyers_slack_locale_sets_the_language(kefu_bot, fake_slack) -
         posts = await fake_slack.wait_for_async("chat.postMessage", 2)
     assert kefu_bot.handle.replies[0].language == "es" and "¿" in posts[0]["text"]  # reviewed or machine-translated
     first = kefu_bot.handle.messages[0]
-    assert (first.language_hint, first.sender_name) == ("es", "Lucía García")
+    assert (first.language_hint, first.sender_name, first.timezone) == ("es", "Lucía García", "Europe/Madrid")
     assert len(fake_slack.calls("users.info")) == 1  # asked once, then remembered
 
 
