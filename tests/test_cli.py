@@ -77,3 +77,35 @@ def test_a_broken_config_file_is_reported_with_file_and_line(tmp_path):
     result = runner.invoke(app, ["classify", "--config", str(config)], input="")
     assert result.exit_code == 2
     assert f"{config}:2: unknown setting 'threshhold'" in result.output
+
+
+def test_run_without_any_channel_says_what_to_configure(monkeypatch):
+    for name in ("KEFU_TELEGRAM_TOKEN", "KEFU_SLACK_BOT_TOKEN", "KEFU_IMAP_HOST", "KEFU_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert "no channel is configured: set KEFU_TELEGRAM_TOKEN" in result.output
+
+
+def test_reply_contract_runs_the_whole_pipeline(tmp_path):
+    lines = [
+        {"channel": "telegram", "conversation": "t1", "sender": "u1", "text": "I want to talk to a human", "at": "2026-11-23T09:00:00-05:00"},
+        {"channel": "email", "conversation": "e1", "sender": "a@b.c", "text": "How long is delivery to Spain?", "at": "2026-11-24T10:00:00+08:00"},
+        {"channel": "telegram", "conversation": "t1", "sender": "u1", "text": "hello", "at": "not a time"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
+    result = runner.invoke(app, ["reply", "--db", f"sqlite:///{tmp_path / 'r.db'}", "--translator", "none"], input=stdin)
+    assert result.exit_code == 0, result.output
+    first, second, third = (json.loads(line) for line in result.stdout.splitlines())
+    assert set(first) == {"conversation", "reply", "intent", "language", "handoff", "handoff_reason", "out_of_hours"}
+    assert (first["intent"], first["handoff_reason"], first["out_of_hours"]) == ("human_agent", "requested", True)
+    assert "Mon, Nov 23, 7:00" in first["reply"]  # Tuesday 08:00 in Shanghai, told in the buyer's own time (UTC-5)
+    assert second["intent"] == "delivery_time" and not second["out_of_hours"]
+    assert second["reply"].startswith("Hello,")  # e-mail gets a letter
+    assert "error" in third
+
+
+def test_hours_tells_the_buyers_time():
+    result = runner.invoke(app, ["hours", "--at", "2026-11-23T22:00:00+08:00", "-z", "Europe/Moscow", "-l", "ru"])
+    assert result.exit_code == 0
+    assert "away" in result.output and "вт, 24 нояб., 03:00" in result.output
