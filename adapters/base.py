@@ -34,8 +34,12 @@ class Channel(ABC):
         """Connect and serve until cancelled; raise on a lost connection."""
 
     @abstractmethod
-    async def send_text(self, conversation: str, text: str) -> None:
-        """Send text into a conversation (used for agent replies and proactive messages)."""
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+        """Send text into a conversation (agent replies, the bot's notices, proactive messages).
+
+        `by_person` says an agent wrote it; a channel that marks machine-made
+        messages (e-mail's Auto-Submitted) leaves that mark off.
+        """
 
     async def serve_forever(self, max_delay: float = 60.0) -> None:
         """Serve, and reconnect with exponential back-off (and jitter) when the connection drops."""

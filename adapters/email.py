@@ -153,11 +153,12 @@ class EmailChannel(Channel):
 
     # -- outgoing -------------------------------------------------------------------------
 
-    async def send_text(self, conversation: str, text: str, *, auto_submitted: str | None = "auto-generated") -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
         """Send a letter into a mail thread (agent replies, proactive messages).
 
-        `auto_submitted` marks machine-made letters (RFC 3834); pass None for a letter a person wrote.
+        Machine-made letters carry `Auto-Submitted: auto-generated` (RFC 3834); a letter a person wrote does not.
         """
+        auto_submitted = None if by_person else "auto-generated"
         thread = self.threads.get(conversation) or await self._look_up(conversation)
         if thread is None:
             raise EmailChannelError(f"no mail of conversation {conversation} in {self.settings.imap_folder}: cannot address a letter")

@@ -206,7 +206,7 @@ class SlackChannel(Channel):
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: event %s failed: %r", (body or {}).get("event_id"), error, exc_info=error)
 
-    async def send_text(self, conversation: str, text: str) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
         """`conversation` is a DM channel id, or "channel:thread_ts" for a thread in a shared channel."""
         channel, _, thread = conversation.partition(":")
         await self._post(channel, text, thread or None)

@@ -305,7 +305,7 @@ class TelegramChannel(Channel):
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("telegram: update %s failed: %r", update_id, context.error, exc_info=context.error)
 
-    async def send_text(self, conversation: str, text: str) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
         chat_id = int(conversation) if conversation.lstrip("-").isdigit() else conversation
         for piece in split_text(text, MAX_UNITS, utf16_units):
             await self.application.bot.send_message(chat_id=chat_id, text=piece)

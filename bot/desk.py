@@ -29,7 +29,7 @@ from replies.render import message_body
 
 log = logging.getLogger(__name__)
 
-Outbox = Callable[[str, str, str], Awaitable[None]]  # channel, conversation, text
+Outbox = Callable[..., Awaitable[None]]  # (channel, conversation, text, *, by_person)
 MAX_DRAFTS = 1000  # replies held back for their warnings, waiting for "send anyway"
 
 
@@ -212,7 +212,7 @@ class AgentDesk:
             won, holder = await self.store.claim(conversation_id, agent, self.clock())
             if not won:
                 raise DeskError(f"already claimed by {holder}")
-        await self._send(conversation, outgoing)
+        await self._send(conversation, outgoing, by_person=True)
         await self.store.add_outgoing(
             conversation, outgoing, self.clock(), direction="agent", language=language, pivot=text, sender=agent
         )
@@ -267,6 +267,6 @@ class AgentDesk:
         await self._send(conversation, text)
         await self.store.add_outgoing(conversation, text, self.clock(), language=language)
 
-    async def _send(self, conversation: Conversation, text: str) -> None:
+    async def _send(self, conversation: Conversation, text: str, by_person: bool = False) -> None:
         if self.outbox is not None:
-            await self.outbox(conversation.channel, conversation.external_id, text)
+            await self.outbox(conversation.channel, conversation.external_id, text, by_person=by_person)

@@ -141,13 +141,13 @@ class Runner:
             return await self.kefu.pipeline.translator.translate(rendered.text, rendered.language, language) or rendered.text
         return rendered.text
 
-    async def send(self, channel: str, conversation: str, text: str) -> None:
+    async def send(self, channel: str, conversation: str, text: str, *, by_person: bool = False) -> None:
         """The outbox agents' replies and the bot's notices go through."""
         target = self.channels.get(channel)
         if target is None:
             log.warning("no %s channel running: message to %s kept in the store only", channel, conversation)
             return
-        await target.send_text(conversation, text)
+        await target.send_text(conversation, text, by_person=by_person)
 
     async def release_idle(self) -> list[int]:
         """Give chats nobody answers back to the bot, and tell the desks showing them."""

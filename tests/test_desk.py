@@ -14,9 +14,11 @@ class Outbox:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []
+        self.by_person: list[bool] = []
 
-    async def __call__(self, channel: str, conversation: str, text: str) -> None:
+    async def __call__(self, channel: str, conversation: str, text: str, *, by_person: bool = False) -> None:
         self.sent.append((channel, conversation, text))
+        self.by_person.append(by_person)
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ async def test_russian_buyer_agent_replies_in_english_buyer_reads_russian(kefu, 
 
     sent = await desk.reply(conversation.id, "lina", "Your parcel left our warehouse yesterday.")
     assert sent.text == "Ваша посылка вчера покинула наш склад."  # the agent sees the outgoing translation
-    assert outbox.sent[-1][2] == sent.text
+    assert outbox.sent[-1][2] == sent.text and outbox.by_person[-1]  # a person wrote it (no Auto-Submitted mail)
 
     # while the agent holds it, the bot stays quiet
     quiet = await kefu.pipeline.handle(buyer_message("Спасибо, жду", conversation="ru-1"))

@@ -178,7 +178,7 @@ async def test_an_agent_letter_finds_its_thread_after_a_restart(imap, smtp, emai
     await imap.deliver(plain_mail(DELIVERY_QUESTION, "Delivery to Spain", message_id=first))
     await poll_once(make_channel(email_bot, imap, smtp))
     restarted = make_channel(email_bot, imap, smtp)
-    await restarted.send_text(first, "Dear Ana,\n\nyour parcel left today.\n\nLina", auto_submitted=None)
+    await restarted.send_text(first, "Dear Ana,\n\nyour parcel left today.\n\nLina", by_person=True)
     letter = smtp.letters()[-1]
     assert letter["In-Reply-To"] == first and letter["Subject"] == "Re: Delivery to Spain"
     assert letter["To"].addresses[0].addr_spec == BUYER and "Auto-Submitted" not in letter
