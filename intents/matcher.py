@@ -24,7 +24,7 @@ from intents.normalize import normalize
 # Calibrated with bench/intents.py (see docs/matcher.md): an in-scope intent wins
 # when its combined score reaches the threshold and the model gives out-of-scope
 # less than OOS_PROBABILITY.
-DEFAULT_THRESHOLD = 40.0
+DEFAULT_THRESHOLD = 45.0
 OOS_PROBABILITY = 0.3
 MODEL_WEIGHT = 0.6  # share of the linear model's probability in the combined score
 MODEL_C = 10.0  # inverse regularisation of the logistic regression

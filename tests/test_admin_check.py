@@ -15,6 +15,7 @@ from bot.cli import app
 from bot.yamledit import insert_example
 from intents import LISTS_DIR
 from intents.catalog import load_intents
+from intents.matcher import DEFAULT_THRESHOLD
 from replies.answers import REPLIES_DIR
 from tests.conftest import DATA
 
@@ -161,7 +162,7 @@ def test_check_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
 def test_intents_test_shows_the_pivot_and_the_original():
     result = runner.invoke(app, ["intents", "test", "Где мой заказ?", "--translator", f"table:{DATA / 'translations.tsv'}"])
     assert result.exit_code == 0, result.output
-    assert "language ru" in result.output and "threshold 40" in result.output
+    assert "language ru" in result.output and f"threshold {DEFAULT_THRESHOLD:g}" in result.output
     assert "the bot decides: order_status" in result.output
     assert "pivot (English): Where is my order?" in result.output
     assert "original (ru): Где мой заказ?" in result.output

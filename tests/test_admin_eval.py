@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.evaluation import evaluate_matches, read_tsv
+from intents.matcher import DEFAULT_THRESHOLD
 from tests.conftest import DATA, REPO
 
 runner = CliRunner()
@@ -47,7 +48,8 @@ def test_the_last_line_is_the_summary_and_the_tables_explain_it(sample):
     assert "5 in-scope rows, 2 out-of-scope rows" in result.output
     assert re.search(r"│ goodbye\s+│ order_status\s+│\s+1 │", result.output)  # the confusion pair
     assert re.search(r"│ order_status\s+│\s+50\.0% │\s+100\.0% │", result.output)  # precision suffers from the mislabel
-    assert re.search(r"│\s+40 │\s+80\.0% │\s+100\.0% │ current, recommended │", result.output)  # flat sweep: no change
+    current = rf"│\s+{DEFAULT_THRESHOLD:g} │\s+80\.0% │\s+100\.0% │ current, recommended │"
+    assert re.search(current, result.output)  # flat sweep: no change
 
 
 def test_json_is_machine_readable_and_the_summary_still_comes_last(sample):
@@ -57,7 +59,7 @@ def test_json_is_machine_readable_and_the_summary_still_comes_last(sample):
     assert (report["accuracy"], report["oos_rejection"], report["in_scope"], report["out_of_scope"]) == (0.8, 1.0, 5, 2)
     assert {"expected": "goodbye", "predicted": "order_status", "count": 1} in report["confusions"]
     assert [s["threshold"] for s in report["sweep"]] == list(range(20, 81, 5))
-    assert report["recommended_threshold"] == 40 and report["threshold"] == 40
+    assert report["recommended_threshold"] == DEFAULT_THRESHOLD and report["threshold"] == DEFAULT_THRESHOLD
     goodbye = next(s for s in report["per_intent"] if s["intent"] == "goodbye")
     assert (goodbye["precision"], goodbye["recall"], goodbye["support"]) == (0.0, 0.0, 1)
     assert last_line(result.output) == "accuracy=0.800 oos_rejection=1.000"
