@@ -18,6 +18,11 @@ from bot.message import Message, Reply, Style
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Message, Style], Awaitable[Reply]]
+Rejecter = Callable[[str, str, str], Awaitable[None]]  # channel, payload, error
+
+
+async def _log_only(channel: str, payload: str, error: str) -> None:
+    log.warning("%s: could not read a payload (%s); nowhere to keep it", channel, error)
 
 
 class Channel(ABC):
@@ -28,6 +33,14 @@ class Channel(ABC):
 
     def __init__(self, handle: Handler) -> None:
         self.handle = handle
+        self.reject: Rejecter = _log_only  # `kefu run` points it at the store
+
+    async def rejected(self, payload: str, error: str) -> None:
+        """Keep a payload this channel cannot read; never raise (the channel goes on serving)."""
+        try:
+            await self.reject(self.name, payload, error)
+        except Exception:  # noqa: BLE001 - keeping it is best effort; the log has it either way
+            log.exception("%s: could not keep a rejected payload", self.name)
 
     @abstractmethod
     async def serve(self) -> None:

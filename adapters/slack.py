@@ -12,6 +12,7 @@ answer. Socket Mode is the other way in, for servers Slack cannot reach.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -205,6 +206,7 @@ class SlackChannel(Channel):
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: event %s failed: %r", (body or {}).get("event_id"), error, exc_info=error)
+        await self.rejected(json.dumps(body or {}, ensure_ascii=False, default=str), f"{type(error).__name__}: {error}")
 
     async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
         """`conversation` is a DM channel id, or "channel:thread_ts" for a thread in a shared channel."""

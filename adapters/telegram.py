@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import os
 import re
@@ -267,10 +268,12 @@ class TelegramChannel(Channel):
         if not hmac.compare_digest(given.encode(), (self.settings.secret_token or "").encode()):
             log.warning("telegram webhook: refused a request without the right secret token (from %s)", _peer(request))
             return Response(status_code=403)
+        body = await request.body()
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
+            update = Update.de_json(json.loads(body), self.application.bot)
         except Exception as exc:  # noqa: BLE001 - whatever was posted, the server keeps serving
             log.warning("telegram webhook: ignored a malformed update (%s: %s)", type(exc).__name__, exc)
+            await self.rejected(body.decode("utf-8", "replace"), f"malformed update: {type(exc).__name__}: {exc}")
             return Response(status_code=400)
         await self.application.update_queue.put(update)
         return Response(status_code=200)
@@ -304,6 +307,8 @@ class TelegramChannel(Channel):
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("telegram: update %s failed: %r", update_id, context.error, exc_info=context.error)
+        payload = update.to_json() if isinstance(update, Update) else repr(update)
+        await self.rejected(payload, f"{type(context.error).__name__}: {context.error}")
 
     async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
         chat_id = int(conversation) if conversation.lstrip("-").isdigit() else conversation

@@ -122,3 +122,15 @@ class Order(Base):
     parcel: Mapped[str | None] = mapped_column(String(16))  # not_found | in_transit | pickup | delivered | expired | alert
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Rejected(Base):
+    """A payload a channel could not turn into a message (malformed update, event that failed)."""
+
+    __tablename__ = "rejected"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

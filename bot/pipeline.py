@@ -96,6 +96,10 @@ class Pipeline:
             await self.store.finish(received.message.id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
             return await self._failed(received.conversation, style)
 
+    async def reject(self, channel: str, payload: str, error: str) -> None:
+        """A channel got something it cannot read: keep it (the `rejected` table) and go on."""
+        await self.store.keep_rejected(channel, payload, error, self.clock())
+
     async def _process(self, message: Message, conversation: Conversation, message_id: int, style: Style) -> Reply:
         brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
         now = self.clock()

@@ -120,6 +120,8 @@ class Runner:
         self.channels: dict[str, Channel] = {
             name: make_channel(name, self._handle, self._help_text, self.environ) for name in names
         }
+        for channel in self.channels.values():
+            channel.reject = kefu.pipeline.reject  # what a channel cannot read is kept in the store
         pipeline = kefu.pipeline
         self.desk = AgentDesk(
             kefu.store, kefu.brains, pipeline.detector, pipeline.translator, kefu.settings, pipeline.clock, self.send

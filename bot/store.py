@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.message import Message
-from bot.models import Conversation, Order, StoredMessage, TranslationMemory
+from bot.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Text columns are unbounded, but nobody needs more than this of one message.
@@ -219,6 +219,16 @@ class Store:
             query = query.where(Conversation.state == state)
         async with self.session() as session:
             return (await session.scalars(query)).all()
+
+    async def keep_rejected(self, channel: str, payload: str, error: str, at: datetime) -> None:
+        """Keep what a channel could not read, so nothing that arrived is lost."""
+        async with self.session() as session:
+            session.add(Rejected(channel=channel, payload=_clip(payload), error=_clip(error)[:2000], received_at=at))
+            await session.commit()
+
+    async def rejected(self) -> Sequence[Rejected]:
+        async with self.session() as session:
+            return (await session.scalars(select(Rejected).order_by(Rejected.id))).all()
 
     # -- translation memory ---------------------------------------------------------
 

@@ -75,3 +75,14 @@ async def test_translation_memory(db_url):
         assert await store.remembered("ru", "en", "Где мой заказ?") == "Where is my order?"
     finally:
         await store.close()
+
+
+async def test_what_a_channel_cannot_read_is_kept(db_url):
+    store = await Store.open(db_url)
+    try:
+        at = datetime(2026, 11, 23, tzinfo=timezone.utc)
+        await store.keep_rejected("telegram", "{not json \x00", "malformed update: JSONDecodeError", at)
+        [kept] = await store.rejected()
+        assert (kept.channel, kept.payload, kept.received_at) == ("telegram", "{not json \ufffd", at)
+    finally:
+        await store.close()

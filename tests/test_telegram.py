@@ -185,6 +185,7 @@ async def test_webhook_with_a_wrong_secret_is_refused(kefu_bot, fake_telegram, c
 
 async def test_webhook_survives_a_malformed_body(kefu_bot, fake_telegram, caplog) -> None:
     channel = TelegramChannel(kefu_bot.handle, webhook(fake_telegram))
+    channel.reject = kefu_bot.pipeline.reject
     async with running(channel), httpx.AsyncClient() as client:
         url = f"http://127.0.0.1:{channel.server.port}/telegram/hook"
         headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
@@ -195,6 +196,9 @@ async def test_webhook_survives_a_malformed_body(kefu_bot, fake_telegram, caplog
     assert (not_json.status_code, not_an_update.status_code, fine.status_code) == (400, 400, 200)
     assert "malformed update" in caplog.text
     assert [s["chat_id"] for s in sent] == [2003]
+    kept = await kefu_bot.store.rejected()  # logged and kept, never lost
+    assert [(r.channel, r.payload) for r in kept][0] == ("telegram", "{not json")
+    assert len(kept) == 2 and all("malformed update" in r.error for r in kept)
 
 
 # ---- long answers and settings ------------------------------------------------------------
