@@ -120,6 +120,7 @@ class Order(Base):
     carrier: Mapped[str | None] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     parcel: Mapped[str | None] = mapped_column(String(16))  # not_found | in_transit | pickup | delivered | expired | alert
+    notified: Mapped[str | None] = mapped_column(String(32))  # the last proactive notice sent for this order
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from adapters.base import Channel, Handler
 from bot.app import App
 from bot.desk import AgentDesk
+from bot.notices import send_notices
 from bot.models import Conversation
 from bot.message import Message, Reply, Style
 from bot.translate import base
@@ -161,18 +162,27 @@ class Runner:
                 await desk.released_idle(conversation_id, self.kefu.settings.idle_release_minutes)
         return released
 
-    async def _release_idle(self) -> None:
+    async def _housekeeping(self) -> None:
+        """Every minute: idle chats back to the bot, proactive order notices out."""
         while True:
             await asyncio.sleep(IDLE_CHECK_SECONDS)
-            try:
-                await self.release_idle()
-            except Exception:  # noqa: BLE001 - housekeeping must not stop the channels
-                log.exception("idle release failed")
+            for chore in (self.release_idle, self.send_notices):
+                try:
+                    await chore()
+                except Exception:  # noqa: BLE001 - housekeeping must not stop the channels
+                    log.exception("%s failed", chore.__name__)
+
+    async def send_notices(self) -> int:
+        pipeline = self.kefu.pipeline
+        sent = await send_notices(self.kefu.store, self.kefu.brains, pipeline.translator, self.send, pipeline.clock())
+        if sent:
+            log.info("sent %d order notice(s)", sent)
+        return sent
 
     async def run(self) -> None:
         tasks = [asyncio.create_task(ch.serve_forever(), name=f"kefu-{name}") for name, ch in self.channels.items()]
         tasks += [asyncio.create_task(desk.serve_forever(), name=f"kefu-{name}-desk") for name, desk in self.desks.items()]
-        tasks.append(asyncio.create_task(self._release_idle(), name="kefu-idle-release"))
+        tasks.append(asyncio.create_task(self._housekeeping(), name="kefu-housekeeping"))
         log.info("kefu is serving: %s", ", ".join([*self.channels, *(f"{name} desk" for name in self.desks)]))
         try:
             await asyncio.gather(*tasks)

@@ -142,6 +142,8 @@ async def test_two_agents_claiming_at_once_one_wins_the_other_is_told(team: Team
     assert winner in ("Lina", "Wang")
     assert len(told) == 1 and told[0]["user"] == (WANG if winner == "Lina" else LINA)
     assert told[0]["text"] == f"⛔ already claimed by {winner}" and told[0]["thread_ts"] == await team.thread()
+    await until(lambda: team.to_buyer(winner), what="the buyer told who joined")  # the winner's notice may still be on its way
+    await until(lambda: team.in_thread("took this conversation"), what="the thread told")
     assert len(team.to_buyer(winner)) == 1 and len(team.in_thread("took this conversation")) == 1
 
 

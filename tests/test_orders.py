@@ -48,3 +48,34 @@ async def test_a_key_customer_goes_first(kefu, orders_csv):
     await kefu.pipeline.handle(buyer_message("can you write me a song?", conversation="key", sender="vip"))
     conversation = await kefu.store.find_conversation("console", "key")
     assert conversation.priority == 1
+
+
+async def test_buyers_hear_once_when_their_order_is_dispatched_and_delivered(kefu):
+    from datetime import timedelta
+
+    from bot.notices import send_notices
+
+    sent = []
+
+    async def outbox(channel, conversation, text, **_):
+        sent.append((channel, conversation, text))
+
+    await kefu.pipeline.handle(buyer_message("Сколько идет доставка в Москву?", conversation="ru-chat", sender="ivan"))
+    await kefu.pipeline.handle(buyer_message("do you ship to Chile?", conversation="en-chat", sender="ana"))
+    rows = [
+        {"order_id": "7000001", "buyer": "ivan", "status": "shipped", "carrier": "Cainiao", "tracking_number": "LP1CN"},
+        {"order_id": "7000002", "buyer": "ana", "status": "placed"},
+        {"order_id": "7000003", "buyer": "nobody-we-know", "status": "shipped", "tracking_number": "X1"},
+    ]
+    now = IN_HOURS + timedelta(days=2)
+    await kefu.store.save_orders([{**row, "placed_at": IN_HOURS, "updated_at": IN_HOURS} for row in rows])
+    translator = kefu.pipeline.translator
+    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, outbox, now) == 2
+    by_chat = {conversation: text for _, conversation, text in sent}
+    assert "LP1CN" in by_chat["ru-chat"]  # told on the buyer's own chat…
+    assert "7000002" in by_chat["en-chat"] and "7 days" in by_chat["en-chat"]  # …the payment reminder
+    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, outbox, now) == 0  # once only
+
+    await kefu.store.save_orders([{"order_id": "7000001", "buyer": "ivan", "status": "delivered", "placed_at": IN_HOURS, "updated_at": now}])
+    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, outbox, now) == 1
+    assert sent[-1][1] == "ru-chat" and "7000001" in sent[-1][2] and "five-star" in sent[-1][2]
