@@ -24,15 +24,10 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, Mapping
 
 import aiohttp
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.routing import Route
 
 from adapters import desk_format as fmt
 from adapters import env as envvars
@@ -40,7 +35,7 @@ from adapters.asgi import AsgiServer
 from adapters.chunks import split_text
 from adapters.desk_base import DeskChannel, Notice, Takes
 from adapters.ordering import KeyedLocks
-from adapters.slack import EVENTS_PATH, MAX_CHARS, SlackSettings, escape
+from adapters.slack import MAX_CHARS, SlackSettings, escape, serve_bolt
 from bot.desk import AgentDesk, Card
 
 log = logging.getLogger(__name__)
@@ -258,33 +253,7 @@ class SlackDesk(DeskChannel):
         if not self.serves:
             log.info("slack desk: channel %s, served by the Slack buyer channel's app", self.settings.channel)
             return
-        if self.settings.slack.mode == "socket":
-            await self._serve_socket()
-            return
-        s = self.settings.slack
-        handler = AsyncSlackRequestHandler(self.app)
-
-        async def events(request: Request) -> Any:
-            return await handler.handle(request)
-
-        self.server = AsgiServer(Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"])]), s.listen, s.port, "slack desk")
-        self.server.bind()
-        self.ready.set()
-        try:
-            await self.server.serve()
-        finally:
-            self.ready.clear()
-
-    async def _serve_socket(self) -> None:
-        handler = AsyncSocketModeHandler(self.app, self.settings.slack.app_token)
-        try:
-            await handler.connect_async()
-            log.info("slack desk: connected in Socket Mode")
-            self.ready.set()
-            await asyncio.Future()  # until cancelled
-        finally:
-            self.ready.clear()
-            await handler.close_async()
+        await serve_bolt(self, self.app, self.settings.slack, "slack desk")
 
 
 async def _ignore() -> None:

@@ -89,6 +89,47 @@ class Person:
     timezone: str | None = None  # the profile's IANA zone ("Europe/Madrid"): the buyer's local time
 
 
+def events_app(app: AsyncApp, name: str) -> Starlette:
+    """The Events API endpoint of a Bolt app (events and interactivity share it)."""
+    handler = AsyncSlackRequestHandler(app)
+
+    async def events(request: Request) -> Response:
+        response = await handler.handle(request)
+        if response.status_code == 401:
+            peer = request.client.host if request.client else "unknown"
+            log.warning("%s: refused a request with a bad or stale signature (from %s)", name, peer)
+        elif retry := request.headers.get("x-slack-retry-num"):
+            log.info("%s: acked retry %s (%s)", name, retry, request.headers.get("x-slack-retry-reason", "?"))
+        return response
+
+    return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"])])
+
+
+async def serve_bolt(owner: Any, app: AsyncApp, settings: SlackSettings, name: str) -> None:
+    """Serve a Bolt app over HTTP (uvicorn) or Socket Mode until cancelled.
+
+    `owner.ready` is set while requests can arrive; `owner.server` holds the HTTP server.
+    """
+    if settings.mode == "socket":
+        handler = AsyncSocketModeHandler(app, settings.app_token)
+        try:
+            await handler.connect_async()
+            log.info("%s: connected in Socket Mode", name)
+            owner.ready.set()
+            await asyncio.Future()  # until cancelled
+        finally:
+            owner.ready.clear()
+            await handler.close_async()
+        return
+    owner.server = AsgiServer(events_app(app, name), settings.listen, settings.port, name)
+    owner.server.bind()
+    owner.ready.set()
+    try:
+        await owner.server.serve()
+    finally:
+        owner.ready.clear()
+
+
 def strip_mentions(text: str, user_id: str | None) -> str:
     """The question without the `<@BOT>` mention(s) that addressed it."""
     return " ".join(_MENTION.sub(lambda m: "" if user_id in (None, m[1]) else m[0], text).split())
@@ -120,43 +161,8 @@ class SlackChannel(Channel):
         self._order = KeyedLocks()
 
     # ---- serving -----------------------------------------------------------------------------
-    def http_app(self) -> Starlette:
-        """The Events API endpoint (events and interactivity share it)."""
-        handler = AsyncSlackRequestHandler(self.app)
-
-        async def events(request: Request) -> Response:
-            response = await handler.handle(request)
-            if response.status_code == 401:
-                peer = request.client.host if request.client else "unknown"
-                log.warning("slack: refused a request with a bad or stale signature (from %s)", peer)
-            elif retry := request.headers.get("x-slack-retry-num"):
-                log.info("slack: acked retry %s (%s)", retry, request.headers.get("x-slack-retry-reason", "?"))
-            return response
-
-        return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"])])
-
     async def serve(self) -> None:
-        if self.settings.mode == "socket":
-            await self._serve_socket()
-            return
-        self.server = AsgiServer(self.http_app(), self.settings.listen, self.settings.port, "slack events")
-        self.server.bind()
-        self.ready.set()
-        try:
-            await self.server.serve()
-        finally:
-            self.ready.clear()
-
-    async def _serve_socket(self) -> None:
-        handler = AsyncSocketModeHandler(self.app, self.settings.app_token)
-        try:
-            await handler.connect_async()
-            log.info("slack: connected in Socket Mode")
-            self.ready.set()
-            await asyncio.Future()  # until cancelled
-        finally:
-            self.ready.clear()
-            await handler.close_async()
+        await serve_bolt(self, self.app, self.settings, "slack")
 
     # ---- events → pipeline → replies ---------------------------------------------------------
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
