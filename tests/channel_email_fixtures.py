@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import os
 import warnings
 import socket
@@ -36,7 +35,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from adapters.email import EmailChannel, EmailSettings
 from adapters.imap import ImapConfig, Mailbox
 from tests.channel_fixtures import Recorder
-from tests.conftest import make_bot, port_open, skip_or_fail
+from tests.conftest import make_bot, port_open, skip_or_fail, write_pins
 from tests.mail_factories import SHOP
 
 IMAP_HOST, IMAP_PORT = "127.0.0.1", int(os.environ.get("KEFU_DOVECOT_PORT", "10143"))
@@ -199,10 +198,7 @@ def smtp() -> Iterator[FakeSmtp]:
 
 @pytest.fixture
 def email_pins(tmp_path: Path) -> Path:
-    path = tmp_path / "email-pins.tsv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\").writerows(BUYER_PINS)
-    return path
+    return write_pins(tmp_path / "email-pins.tsv", BUYER_PINS)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.message import Message, Reply, Style
-from tests.conftest import make_bot
+from tests.conftest import make_bot, write_pins
 from tests.fakes import DEFAULT_TOKEN, FakeSlack, FakeTelegram
 
 # What a translation provider would say, pinned so the scenarios run offline. The answers'
@@ -70,10 +69,7 @@ def translation_table(tmp_path: Path, brain) -> Path:
         english = answer_body(brain.answers, intent, "en", Style.CHAT)
         assert english is not None, f"no English chat answer for {intent}"
         rows.append(("en", language, english.text, text))
-    path = tmp_path / "pins.tsv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\").writerows(rows)
-    return path
+    return write_pins(tmp_path / "pins.tsv", rows)
 
 
 @pytest.fixture

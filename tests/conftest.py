@@ -136,6 +136,15 @@ def table_path() -> Path:
     return REPO / "bench" / "data" / "multilingual_table.tsv"
 
 
+def write_pins(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A pinned translation table (source_lang, target_lang, source, translation) for a test."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\").writerows(rows)
+    return path
+
+
 async def make_bot(db_url: str, table: Path, settings, brain, detector, clock):
     """The whole bot on a database, with a pinned translation table and a hand clock."""
     from types import SimpleNamespace

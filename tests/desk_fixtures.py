@@ -7,7 +7,6 @@ channel fixtures it builds on (warm_detector, fake_slack, fake_telegram, running
 from __future__ import annotations
 
 import asyncio
-import csv
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from bot.message import Style
 from tests.channel_fixtures import RUSSIAN_ORDER_STATUS
+from tests.conftest import write_pins
 
 T = TypeVar("T")
 
@@ -47,10 +47,7 @@ def desk_table(tmp_path: Path, brain) -> Path:  # type: ignore[no-untyped-def]
     english = answer_body(brain.answers, "order_status", "en", Style.CHAT)
     assert english is not None
     rows = [*DESK_PINS, ("en", "ru", english.text, RUSSIAN_ORDER_STATUS)]
-    path = tmp_path / "desk-pins.tsv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\").writerows(rows)
-    return path
+    return write_pins(tmp_path / "desk-pins.tsv", rows)
 
 
 @pytest.fixture
