@@ -6,6 +6,8 @@ in-process aiosmtpd. The pipeline is the real one on SQLite.
 
 from __future__ import annotations
 
+import asyncio
+
 from datetime import timedelta, timezone, datetime
 
 import pytest
@@ -34,6 +36,10 @@ async def test_a_question_by_mail_gets_a_full_threaded_letter(imap, smtp, email_
     async with running(channel):  # already watching (IDLE) when the mail arrives
         uid = await imap.deliver(plain_mail(DELIVERY_QUESTION, "Delivery to Spain", message_id=message_id))
         [letter] = await smtp.wait(1)
+        for _ in range(100):  # the mail is flagged just after the letter goes out: wait for it before stopping
+            if HANDLED in await imap.flags(uid):
+                break
+            await asyncio.sleep(0.05)
     text = body(letter)
     assert text.startswith("Dear Ana López,")
     assert "25–60 days" in text
