@@ -24,7 +24,7 @@ from bot.hours import buyer_zone
 from bot.language import LanguageDetector
 from bot.models import Conversation, StoredMessage
 from bot.store import Store
-from bot.translate import Translator, base
+from bot.translate import Translator, base, localize
 from replies.render import message_body
 
 log = logging.getLogger(__name__)
@@ -261,9 +261,7 @@ class AgentDesk:
     async def _tell_buyer(self, conversation: Conversation, key: str, context: dict | None = None) -> None:
         language = conversation.language or "en"
         rendered = message_body(self.brains.brain.answers, key, language, context=context)
-        text = rendered.text
-        if base(rendered.language) != base(language):
-            text = await self.translator.translate(text, rendered.language, language) or text
+        text = await localize(self.translator, rendered.text, rendered.language, language) or rendered.text
         await self._send(conversation, text)
         await self.store.add_outgoing(conversation, text, self.clock(), language=language)
 

@@ -18,7 +18,7 @@ from bot.brain import BrainHolder
 from bot.models import Conversation, Order
 from bot.orders import order_context
 from bot.store import Store
-from bot.translate import Translator, base
+from bot.translate import Translator, localize
 from replies.render import message_body
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,7 @@ async def send_notices(store: Store, brains: BrainHolder, translator: Translator
             continue
         language = conversation.language or "en"
         rendered = message_body(brains.brain.answers, f"notice_{due}", language, context=order_context(order))
-        text = rendered.text
-        if base(rendered.language) != base(language):
-            text = await translator.translate(text, rendered.language, language) or text
+        text = await localize(translator, rendered.text, rendered.language, language) or rendered.text
         try:
             await outbox(conversation.channel, conversation.external_id, text)
         except Exception:  # noqa: BLE001 - one unreachable buyer must not stop the others; retried next round

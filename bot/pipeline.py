@@ -22,7 +22,7 @@ from bot.language import LanguageDetector, is_short
 from bot.message import Kind, Message, Reply, Style
 from bot.models import Conversation
 from bot.store import Store
-from bot.translate import Translator, base
+from bot.translate import Translator, localize
 from bot.understand import TRANSLATION_FAILED, Understanding, understand
 from replies.render import Rendered, answer_body, letter_frame, message_body
 
@@ -61,7 +61,6 @@ class Decision:
     reason: str | None = None
     parts: list[Rendered] = field(default_factory=list)
     misses: int = 0
-    ask_rephrase: bool = False
 
 
 class Pipeline:
@@ -127,11 +126,10 @@ class Pipeline:
             decision = self._decide(understood, message, conversation, brain, style)
             if understood.match.intent == "order_status":
                 await self._answer_from_order(decision, message, conversation, brain, language, style)
-        out_of_hours = await self._tell_handoff(decision, conversation, language, style, now, brain)
+        out_of_hours = self._tell_handoff(decision, conversation, language, style, now, brain)
         text = await self._compose(decision.parts, language, style, conversation, brain, flags)
-        state = conversation.state
-        if decision.reason and state == "bot":
-            state = "waiting"
+        handing_off = decision.reason is not None and conversation.state == "bot"  # this message starts a handoff
+        state = "waiting" if handing_off else conversation.state
         await self.store.finish(
             message_id, language=language, pivot=pivot, intent=decision.intent, score=decision.score,
             handoff=decision.reason is not None, handoff_reason=decision.reason, out_of_hours=out_of_hours, flags=flags,
@@ -139,7 +137,7 @@ class Pipeline:
         updates: dict[str, Any] = {"state": state, "misses": decision.misses, "updated_at": now}
         if message.kind is Kind.TEXT and (conversation.language is None or not is_short(message.text)):
             updates["language"] = language
-        if decision.reason and conversation.state == "bot":
+        if handing_off:
             key = decision.reason in handoff.PRIORITY_REASONS or await self._is_key_customer(conversation.buyer)
             updates.update(handoff_reason=decision.reason, handoff_at=now, priority=int(key))
         if out_of_hours:
@@ -155,8 +153,7 @@ class Pipeline:
                 conversation, reply.text, self.clock(), language=language, intent=decision.intent, handoff=reply.handoff,
                 handoff_reason=decision.reason, out_of_hours=out_of_hours, flags=flags,
             )
-        handed_off = decision.reason is not None and conversation.state == "bot"
-        await self._notify(Event(conversation.id, message_id, message.text, language, pivot, reply, state, handed_off))
+        await self._notify(Event(conversation.id, message_id, message.text, language, pivot, reply, state, handing_off))
         return reply
 
     async def _answer_from_order(
@@ -200,7 +197,6 @@ class Pipeline:
             unsure = best is not None and best.intent in brain.intents.ids and best.score >= match.threshold - UNSURE_MARGIN
             decision.misses = conversation.misses + 1
             if reason is None and unsure and decision.misses < 2:
-                decision.ask_rephrase = True
                 decision.parts.append(message_body(brain.answers, "rephrase", language, style))
             else:
                 reason = reason or handoff.NO_MATCH
@@ -221,7 +217,7 @@ class Pipeline:
             return handoff.ANGRY
         return None
 
-    async def _tell_handoff(self, decision: Decision, conversation: Conversation, language: str, style: Style, now: datetime, brain: Brain) -> bool:
+    def _tell_handoff(self, decision: Decision, conversation: Conversation, language: str, style: Style, now: datetime, brain: Brain) -> bool:
         """Add the 'a person will answer' part; out of hours, say when. True if the away notice went out."""
         if decision.reason is None:
             return False
@@ -254,9 +250,7 @@ class Pipeline:
 
     async def _localize(self, part: Rendered, language: str, flags: list[str]) -> str:
         """Reviewed text as is; otherwise machine-translate from English, or fall back to English."""
-        if not part.text or base(part.language) == base(language):
-            return part.text
-        translated = await self.translator.translate(part.text, part.language, language)
+        translated = await localize(self.translator, part.text, part.language, language)
         if translated is None:
             if TRANSLATION_FAILED not in flags:
                 flags.append(TRANSLATION_FAILED)

@@ -21,7 +21,7 @@ from bot.desk import AgentDesk
 from bot.notices import send_notices
 from bot.models import Conversation
 from bot.message import Message, Reply, Style
-from bot.translate import base
+from bot.translate import base, localize
 from replies.render import message_body
 
 if TYPE_CHECKING:
@@ -140,9 +140,7 @@ class Runner:
     async def _help_text(self, hint: str | None) -> str:
         language = base(hint) if hint else "en"
         rendered = message_body(self.kefu.brains.brain.answers, "help", language)
-        if base(rendered.language) != language:
-            return await self.kefu.pipeline.translator.translate(rendered.text, rendered.language, language) or rendered.text
-        return rendered.text
+        return await localize(self.kefu.pipeline.translator, rendered.text, rendered.language, language) or rendered.text
 
     async def send(self, channel: str, conversation: str, text: str, *, by_person: bool = False) -> None:
         """The outbox agents' replies and the bot's notices go through."""

@@ -43,6 +43,16 @@ def base(code: str) -> str:
     return code.split("-")[0]
 
 
+async def localize(translator: "Translator", text: str, written_in: str, language: str) -> str | None:
+    """`text` in `language`: as it is when already so, else translated; None when no translation can be had.
+
+    Reviewed texts come in the buyer's language already; the rest are English and go through the translator.
+    """
+    if not text or base(written_in) == base(language):
+        return text
+    return await translator.translate(text, written_in, language)
+
+
 class NoTranslator:
     """No translation at all: the pivot is the original text."""
 
