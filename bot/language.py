@@ -206,7 +206,7 @@ class LanguageDetector:
         scripted = by_script(sample)
         if scripted:
             return Detection(scripted, 1.0, "script")
-        prior = _normalise_code(previous or hint)
+        prior = language_code(previous or hint)
         phrase = SHORT_PHRASES.get(_phrase_key(sample))
         if phrase is not None:  # "hola", "merci", "ok": too short for statistics, common enough to know
             if prior and is_short(sample):
@@ -245,8 +245,11 @@ class LanguageDetector:
         return code, confidence, tuple(c for _, c, _ in weighted[:3])
 
 
-def _normalise_code(code: str | None) -> str | None:
-    """Channel hints come as "pt-br", "en_US", "zh-hans": keep what a detector would say."""
+def language_code(code: str | None) -> str | None:
+    """The language a code names, as the detector says it: "pt-BR" → "pt", "en_US" → "en".
+
+    Chinese keeps its script ("zh-hans" → "zh-cn", "zh-hk" → "zh-tw"): the two are written differently.
+    """
     if not code:
         return None
     code = code.replace("_", "-").lower()

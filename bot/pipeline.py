@@ -18,7 +18,7 @@ from bot import handoff, orders
 from bot.brain import Brain, BrainHolder
 from bot.config import Settings
 from bot.hours import buyer_zone, tell_when
-from bot.language import LanguageDetector, is_short
+from bot.language import LanguageDetector, is_short, language_code
 from bot.message import Kind, Message, Reply, Style
 from bot.models import Conversation
 from bot.store import Store
@@ -112,7 +112,7 @@ class Pipeline:
             await self._notify(Event(conversation.id, message_id, message.text, language, None, reply, "held", False))
             return reply
         flags: list[str] = []
-        language = conversation.language or _hint(message) or "en"
+        language = conversation.language or language_code(message.language_hint) or "en"
         pivot: str | None = None
         if message.kind is not Kind.TEXT:
             decision = Decision(reason=handoff.UNREADABLE)
@@ -266,7 +266,3 @@ class Pipeline:
         await self.store.update_conversation(conversation.id, state="waiting", handoff_reason=handoff.ERROR, handoff_at=self.clock())
         await self.store.add_outgoing(conversation, text, self.clock(), language=language, handoff=True, handoff_reason=handoff.ERROR)
         return Reply(text, language=language, handoff=True, handoff_reason=handoff.ERROR, style=style, conversation=conversation.external_id)
-
-
-def _hint(message: Message) -> str | None:
-    return message.language_hint.split("-")[0].lower() if message.language_hint else None

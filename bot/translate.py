@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from bot.language import language_code
+
 log = logging.getLogger(__name__)
 
 PROVIDERS = ("google", "deepl", "microsoft", "libre", "mymemory")
@@ -35,12 +37,8 @@ class Translator(Protocol):
 
 
 def base(code: str) -> str:
-    """The language a code names, for comparing and keying: "pt-BR" → "pt".
-    Chinese keeps its script, since Simplified and Traditional are written differently."""
-    code = code.lower().replace("_", "-")
-    if code.startswith("zh"):
-        return "zh-tw" if code in ("zh-tw", "zh-hk", "zh-hant", "zh-mo") else "zh-cn"
-    return code.split("-")[0]
+    """The language a code names, for comparing and keying (see bot.language.language_code)."""
+    return language_code(code) or code
 
 
 async def localize(translator: "Translator", text: str, written_in: str, language: str) -> str | None:

@@ -95,3 +95,11 @@ def test_a_restricted_detector_only_answers_expected_languages():
 )
 def test_one_word_messages_without_a_prior(detector, text, language):
     assert detector.detect(text).language == language
+
+
+def test_language_codes_from_channels():
+    from bot.language import language_code
+
+    assert [language_code(c) for c in ("pt-BR", "en_US", "zh-hant", "zh-HK", "zh", "RU", None)] == [
+        "pt", "en", "zh-tw", "zh-tw", "zh-cn", "ru", None,
+    ]
