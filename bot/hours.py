@@ -192,7 +192,7 @@ def _locale(language: str):
 def _moment(moment: datetime, locale) -> str:
     from babel.dates import format_skeleton, format_time
 
-    return f"{format_skeleton('MMMMEd', moment, locale=locale)}, {format_time(moment, 'short', locale=locale)}"
+    return f"{format_skeleton('MMMEd', moment, locale=locale)}, {format_time(moment, 'short', locale=locale)}"
 
 
 def tell_when(moment: datetime, now: datetime, zone: tzinfo | None, shop_zone: tzinfo, language: str) -> tuple[str, str]:
