@@ -18,6 +18,29 @@ from bot.message import Message, Reply, Style
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Message, Style], Awaitable[Reply]]
+
+
+class SendError(Exception):
+    """Sending to the buyer failed in a way the channel understood; the outbox decides what next.
+
+    Any other exception from `send_text` counts as a transient failure: retried with back-off.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryLater(SendError):
+    """The service asked us to wait (Telegram 429 `retry_after`, Slack `ratelimited` + Retry-After)."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.retry_after = max(0.0, float(retry_after))
+
+
+class Unreachable(SendError):
+    """The buyer cannot be reached at all (blocked the bot, chat or account gone): retrying is pointless."""
 Rejecter = Callable[[str, str, str], Awaitable[None]]  # channel, payload, error
 
 
@@ -46,12 +69,19 @@ class Channel(ABC):
     async def serve(self) -> None:
         """Connect and serve until cancelled; raise on a lost connection."""
 
+    def split(self, text: str) -> list[str]:
+        """The parts the service accepts, in order; the outbox sends them one by one with `send_text`
+        and remembers how many went out, so a retry never repeats a part the buyer already has."""
+        return [text]
+
     @abstractmethod
     async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
-        """Send text into a conversation (agent replies, the bot's notices, proactive messages).
+        """Send one part into a conversation (answers, agent replies, notices).
 
         `by_person` says an agent wrote it; a channel that marks machine-made
-        messages (e-mail's Auto-Submitted) leaves that mark off.
+        messages (e-mail's Auto-Submitted) leaves that mark off. Raises
+        `RetryLater` or `Unreachable` when the service says so; any other
+        exception is a transient failure.
         """
 
     async def serve_forever(self, max_delay: float = 60.0) -> None:
