@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.datafiles import DataError, expect, load_yaml
-from bot.language import DEFAULT_EXPECTED, PRIMARY
+from bot.language.detect import DEFAULT_EXPECTED, PRIMARY
 from intents import LISTS_DIR
 from replies.answers import REPLIES_DIR
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.misses import fetch_misses, group_misses, shell_quote
+from bot.admin.misses import fetch_misses, group_misses, shell_quote
 from intents import LISTS_DIR
 from intents.catalog import load_intents
 from tests.conftest import IN_HOURS

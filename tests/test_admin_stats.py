@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.hours import load_hours
-from bot.stats import Durations, compute_stats, fetch_rows, humanize
+from bot.admin.stats import Durations, compute_stats, fetch_rows, humanize
 from tests.conftest import IN_HOURS, OUT_OF_HOURS
 from tests.factories import buyer_message
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Settings
-from bot.desk import AgentDesk, DeskError
+from bot.desk.actions import AgentDesk, DeskError
 from tests.factories import buyer_message
 
 

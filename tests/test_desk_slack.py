@@ -15,7 +15,7 @@ import pytest
 from adapters.desk_slack import SlackDesk, SlackDeskSettings
 from adapters.env import SettingsError
 from adapters.slack import EVENTS_PATH
-from bot.runner import Runner
+from bot.serve.runner import Runner
 from tests.channel_fixtures import fake_slack, running, warm_detector  # noqa: F401
 from tests.desk_fixtures import (  # noqa: F401
     AGENT_REPLY, AGENT_REPLY_RU, FRIDAY_13, FRIDAY_13_RU, HANDOFF, HANDOFF_EN, LATER, LATER_EN, ORDER,
@@ -214,7 +214,7 @@ def test_desk_settings_name_what_to_fix() -> None:
 
 
 async def test_a_desk_app_of_its_own_serves_its_own_endpoint(kefu_app, fake_slack) -> None:  # noqa: F811
-    from bot.desk import AgentDesk
+    from bot.desk.actions import AgentDesk
     from tests.factories import buyer_message
 
     fake_slack.add_user(LINA, real_name="Lina Chen")

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.desk_telegram import TelegramDeskSettings
 from adapters.env import SettingsError
-from bot.runner import Runner
+from bot.serve.runner import Runner
 from tests.channel_fixtures import fake_telegram, running, warm_detector  # noqa: F401
 from tests.desk_fixtures import (  # noqa: F401
     AGENT_REPLY, AGENT_REPLY_RU, FRIDAY_13, FRIDAY_13_RU, HANDOFF, HANDOFF_EN, LATER, LATER_EN, ORDER,

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.datafiles import DataError
-from bot.orders import mentioned_order_ids, read_orders
+from bot.orders.records import mentioned_order_ids, read_orders
 from tests.conftest import IN_HOURS
 from tests.factories import buyer_message
 
@@ -53,7 +53,7 @@ async def test_a_key_customer_goes_first(kefu, orders_csv):
 async def test_buyers_hear_once_when_their_order_is_dispatched_and_delivered(kefu):
     from datetime import timedelta
 
-    from bot.notices import send_notices
+    from bot.orders.notices import send_notices
 
     sent = []
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from bot.language import language_code
+from bot.language.detect import language_code
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class Translator(Protocol):
 
 
 def base(code: str) -> str:
-    """The language a code names, for comparing and keying (see bot.language.language_code)."""
+    """The language a code names, for comparing and keying (see bot.language.detect.language_code)."""
     return language_code(code) or code
 
 

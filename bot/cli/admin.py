@@ -1,7 +1,7 @@
 """Admin commands: `kefu intents …`, `kefu eval`, `kefu misses`, `kefu stats`.
 
-Only CLI ↔ function conversion lives here; the work is in bot.checks,
-bot.yamledit, bot.evaluation, bot.misses and bot.stats, the views in bot.admin_views.
+Only CLI ↔ function conversion lives here; the work is in bot.admin.checks,
+bot.admin.yamledit, bot.admin.evaluation, bot.admin.misses and bot.admin.stats, the views in bot.admin.views.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, errors, fail, run_async, settings_or_exit
 from bot.config import Settings
 from bot.datafiles import DataError
-from bot.store import Store, StoreError
+from bot.store.database import Store, StoreError
 
 if TYPE_CHECKING:
     from bot.brain import Brain
@@ -44,8 +44,8 @@ def intents_check(
 
     Exit status 1 when there are errors (the bot would refuse these files); warnings alone exit 0.
     """
-    from bot.admin_views import print_finding
-    from bot.checks import check_data
+    from bot.admin.views import print_finding
+    from bot.admin.checks import check_data
 
     settings = settings_or_exit(config)
     folder = path or settings.intents_dir
@@ -66,10 +66,10 @@ def intents_test(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Show how the bot reads a message: top 3 intents, scores, threshold, out-of-scope probability, nearest examples."""
-    from bot.admin_views import probe_view
+    from bot.admin.views import probe_view
     from bot.app import configured_translator, make_detector
     from bot.brain import load_brain
-    from bot.understand import understand
+    from bot.conversation.understand import understand
 
     settings = settings_or_exit(config)
 
@@ -92,8 +92,8 @@ def intents_add_example(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Append an example to an intent, keeping the file's comments, order and quoting."""
-    from bot.findings import shown_path
-    from bot.yamledit import Refused, add_example
+    from bot.admin.findings import shown_path
+    from bot.admin.yamledit import Refused, add_example
 
     settings = settings_or_exit(config)
     try:
@@ -116,9 +116,9 @@ def eval_command(
     through language detection and the English pivot, as in the bot.
     The last line is always the summary, e.g. `accuracy=0.973 oos_rejection=0.920`.
     """
-    from bot.admin_views import eval_view
+    from bot.admin.views import eval_view
     from bot.brain import load_brain
-    from bot.evaluation import evaluate, evaluate_matches, read_tsv
+    from bot.admin.evaluation import evaluate, evaluate_matches, read_tsv
 
     settings = settings_or_exit(config)
     try:
@@ -144,8 +144,8 @@ def eval_command(
 def _through_pivot(settings: Settings, brain: Brain, rows: list[tuple[str, str]], translator: str) -> list[tuple[str, Match]]:
     """Each row as the bot reads it: language detection, the English pivot, then the matcher."""
     from bot.app import configured_translator, make_detector
-    from bot.translate import TranslatorError
-    from bot.understand import understand
+    from bot.language.translate import TranslatorError
+    from bot.conversation.understand import understand
 
     try:
         chosen = configured_translator(settings, translator)
@@ -168,9 +168,9 @@ def misses(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """What buyers asked that the bot could not answer, grouped, with the command that teaches it."""
-    from bot.admin_views import print_misses
+    from bot.admin.views import print_misses
     from bot.brain import load_brain
-    from bot.misses import fetch_misses, group_misses
+    from bot.admin.misses import fetch_misses, group_misses
 
     settings = settings_or_exit(config)
     start = parse_since(since) if since else None
@@ -198,9 +198,9 @@ def stats(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Messages by channel and language, containment, handoffs by reason, first-response times, out-of-hours share."""
-    from bot.admin_views import stats_view
+    from bot.admin.views import stats_view
     from bot.hours import BusinessHours, load_hours
-    from bot.stats import compute_stats, fetch_rows
+    from bot.admin.stats import compute_stats, fetch_rows
 
     settings = settings_or_exit(config)
     start = parse_since(since) if since else None
@@ -217,7 +217,7 @@ def stats(
         figures = compute_stats(rows, hours, start)
         console.print(stats_view(figures))
         if plot is not None:
-            from bot.stats_plot import plot_stats
+            from bot.admin.plot import plot_stats
 
             plot_stats(figures, plot)
             console.print(f"figures written to {plot}", highlight=False)

@@ -15,10 +15,10 @@ from typing import Awaitable, Callable
 from sqlalchemy import select
 
 from bot.brain import BrainHolder
-from bot.models import Conversation, Order
-from bot.orders import order_context
-from bot.store import Store
-from bot.translate import Translator, localize
+from bot.store.models import Conversation, Order
+from bot.orders.records import order_context
+from bot.store.database import Store
+from bot.language.translate import Translator, localize
 from replies.render import message_body
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from bot.hours import BusinessHours
-from bot.models import StoredMessage
-from bot.store import Store
+from bot.store.models import StoredMessage
+from bot.store.database import Store
 
 BUYER, BOT, AGENT = "in", "out", "agent"
 

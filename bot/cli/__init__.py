@@ -15,8 +15,8 @@ from rich.console import Console
 from bot.config import Settings, load_settings
 from bot.datafiles import DataError
 from bot.message import Reply, Style
-from bot.store import StoreError
-from bot.translate import TranslatorError
+from bot.store.database import StoreError
+from bot.language.translate import TranslatorError
 
 app = typer.Typer(
     help="kefu (客服): a multichannel customer-service bot for cross-border sellers.",
@@ -115,8 +115,8 @@ def classify(
     """
     from bot.app import configured_translator, make_detector
     from bot.brain import load_brain
-    from bot.handoff import is_angry
-    from bot.understand import understand
+    from bot.conversation.handoff import is_angry
+    from bot.conversation.understand import understand
 
     settings = settings_or_exit(config)
 
@@ -153,4 +153,4 @@ def main() -> None:
 
 
 # Command groups live in their own modules; importing them registers them on `app`.
-from bot import admin_cli, ops_cli  # noqa: E402,F401
+from bot.cli import admin, ops  # noqa: E402,F401

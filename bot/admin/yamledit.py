@@ -25,7 +25,7 @@ from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.datafiles import DataError
-from bot.findings import shown_path
+from bot.admin.findings import shown_path
 from intents.catalog import list_files, load_intents
 from intents.normalize import normalize
 

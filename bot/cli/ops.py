@@ -128,8 +128,8 @@ def orders_import(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Import or update orders from the shop's export (matched by order_id)."""
-    from bot.orders import read_orders
-    from bot.store import Store
+    from bot.orders.records import read_orders
+    from bot.store.database import Store
 
     settings = settings_or_exit(config)
 
@@ -159,7 +159,7 @@ def run(
 
     from bot.app import build_app
     from adapters.env import SettingsError
-    from bot.runner import NOTHING_CONFIGURED, NothingToRun, Runner, configured_channels
+    from bot.serve.runner import NOTHING_CONFIGURED, NothingToRun, Runner, configured_channels
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_or_exit(config)

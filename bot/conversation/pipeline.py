@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-from bot import handoff, orders
+from bot.conversation import handoff
+from bot.orders import records as orders
 from bot.brain import Brain, BrainHolder
 from bot.config import Settings
 from bot.hours import buyer_zone, tell_when
-from bot.language import LanguageDetector, is_short, language_code
+from bot.language.detect import LanguageDetector, is_short, language_code
 from bot.message import Kind, Message, Reply, Style
-from bot.models import Conversation
-from bot.store import Store
-from bot.translate import Translator, localize
-from bot.understand import TRANSLATION_FAILED, Understanding, understand
+from bot.store.models import Conversation
+from bot.store.database import Store
+from bot.language.translate import Translator, localize
+from bot.conversation.understand import TRANSLATION_FAILED, Understanding, understand
 from replies.render import Rendered, answer_body, letter_frame, message_body
 
 log = logging.getLogger(__name__)

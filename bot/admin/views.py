@@ -10,11 +10,11 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bot.evaluation import Report
-from bot.findings import ERROR, Finding
-from bot.misses import MissGroup
-from bot.stats import Stats, humanize
-from bot.understand import Understanding
+from bot.admin.evaluation import Report
+from bot.admin.findings import ERROR, Finding
+from bot.admin.misses import MissGroup
+from bot.admin.stats import Stats, humanize
+from bot.conversation.understand import Understanding
 from intents.matcher import EXACT, OOS_PROBABILITY, Match
 
 SEVERITY_STYLE = {ERROR: "bold red", "warning": "yellow"}

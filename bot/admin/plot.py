@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.stats import Stats, humanize
+from bot.admin.stats import Stats, humanize
 
 TOP_LANGUAGES = 8
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.findings import ERROR, WARNING, Finding, shown_path
+from bot.admin.findings import ERROR, WARNING, Finding, shown_path
 from intents.catalog import Example, IntentSet
 from intents.normalize import normalize
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.message import Message
-from bot.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
+from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Text columns are unbounded, but nobody needs more than this of one message.

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.language import Detection, LanguageDetector
-from bot.translate import Translator, base
+from bot.language.detect import Detection, LanguageDetector
+from bot.language.translate import Translator, base
 from intents.matcher import Match, Matcher
 
 PIVOT = "en"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.conflicts import find_conflicts
+from bot.admin.conflicts import find_conflicts
 from bot.datafiles import DataError, load_yaml
-from bot.findings import ERROR, WARNING, Finding
+from bot.admin.findings import ERROR, WARNING, Finding
 from bot.hours import load_hours
 from intents.catalog import CATALOGUE, IntentSet, list_files, load_intents
 from replies.answers import AnswerBook, LanguageAnswers, load_facts, load_language

@@ -19,12 +19,12 @@ from typing import Awaitable, Callable
 
 from bot.brain import BrainHolder
 from bot.config import Settings
-from bot.culture import CultureNote, etiquette_warnings, likely_country, load_culture
+from bot.desk.culture import CultureNote, etiquette_warnings, likely_country, load_culture
 from bot.hours import buyer_zone
-from bot.language import LanguageDetector
-from bot.models import Conversation, StoredMessage
-from bot.store import Store
-from bot.translate import Translator, base, localize
+from bot.language.detect import LanguageDetector
+from bot.store.models import Conversation, StoredMessage
+from bot.store.database import Store
+from bot.language.translate import Translator, base, localize
 from replies.render import message_body
 
 log = logging.getLogger(__name__)

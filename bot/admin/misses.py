@@ -17,9 +17,9 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 from sqlalchemy import or_, select
 
-from bot.handoff import NO_MATCH
-from bot.models import StoredMessage
-from bot.store import Store
+from bot.conversation.handoff import NO_MATCH
+from bot.store.models import StoredMessage
+from bot.store.database import Store
 from intents.catalog import OUT_OF_SCOPE
 from intents.matcher import OOS_PROBABILITY, Match, Matcher
 from intents.normalize import normalize

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 from adapters.base import Channel, Handler
 from bot.app import App
-from bot.desk import AgentDesk
-from bot.notices import send_notices
-from bot.models import Conversation
+from bot.desk.actions import AgentDesk
+from bot.orders.notices import send_notices
+from bot.store.models import Conversation
 from bot.message import Message, Reply, Style
-from bot.translate import base, localize
+from bot.language.translate import base, localize
 from replies.render import message_body
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection kefu hands over (see bot/store.py).
+"""Alembic environment: runs on the connection kefu hands over (see bot/store/database.py).
 
 `alembic -x url=... upgrade head` from the command line works too.
 """
@@ -6,7 +6,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.models import Base
+from bot.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
