@@ -53,6 +53,8 @@ class Channel(ABC):
 
     name: str = "channel"
     style: Style = Style.CHAT
+    # Receiving by polling (Telegram getUpdates, IMAP) runs in one process at a time: the leader.
+    leader_only: bool = False
 
     def __init__(self, handle: Handler) -> None:
         self.handle = handle

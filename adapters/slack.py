@@ -191,9 +191,7 @@ class SlackChannel(Channel):
             external_id=event.get("client_msg_id") or f"{event['channel']}:{event['ts']}", raw=body,
         )
         async with self._order(conversation):
-            reply = await self.handle(message, self.style)
-            if reply.text:
-                await self._post(event["channel"], reply.text, event.get("thread_ts") or event["ts"])
+            await self.handle(message, self.style)  # stored and decided; the outbox sends the answer
 
     async def person(self, user: str) -> Person:
         """Name and language from users.info, asked once per user; a failed lookup is retried next time."""

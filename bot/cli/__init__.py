@@ -68,8 +68,9 @@ def chat(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Talk to the bot as a buyer, in this terminal. No account, token or network needed."""
-    from adapters.console import run_console
+    from adapters.console import ConsoleChannel, run_console
     from bot.app import build_app
+    from bot.serve.outbox import OutboxSender
 
     settings = settings_or_exit(config)
 
@@ -79,7 +80,18 @@ def chat(
         if interactive:
             console.print("[bold]kefu[/] — you are a buyer writing to the shop. Type a message; /quit to leave.")
 
-        def show(reply: Reply) -> None:
+        def show_text(text: str, by_person: bool) -> None:
+            console.print(f"[bold cyan]shop[/] [dim]({'a colleague' if by_person else 'kefu'})[/]", highlight=False)
+            console.print(text, highlight=False, markup=False)
+            console.print()
+
+        async def deliver(reply: Reply) -> None:
+            """The terminal delivers its own answers: take the outbox rows, print, mark them sent."""
+            mine = await kefu.store.take(reply.outbox, kefu.pipeline.clock())
+            show(reply, printed=bool(mine) or reply.duplicate)
+            await kefu.store.delivered(mine, kefu.pipeline.clock())
+
+        def show(reply: Reply, printed: bool) -> None:
             if reply.text is None:
                 console.print("[dim](the bot stays quiet: a colleague has this chat)[/]")
                 return
@@ -89,16 +101,23 @@ def chat(
             if reply.out_of_hours:
                 tags.append("out of hours")
             console.print(f"[bold cyan]shop[/] [dim]({', '.join(tags)})[/]", highlight=False)
-            console.print(reply.text, highlight=False, markup=False)
+            if printed:  # else the outbox was faster and printed it already
+                console.print(reply.text, highlight=False, markup=False)
             console.print()
 
+        # What others owe this buyer (an agent's reply, a notice) comes through the outbox, polled.
+        sender = OutboxSender(kefu.store, {"console": ConsoleChannel(kefu.pipeline.handle, show_text)}, kefu.pipeline.clock)
+        delivering = asyncio.create_task(sender.run(), name="kefu-console-outbox")
         try:
+            await kefu.pipeline.recover()
             await run_console(
-                kefu.pipeline.handle, show, sender=f"console-{uuid.uuid4().hex[:8]}", name=name, language=language,
+                kefu.pipeline.handle, deliver, sender=f"console-{uuid.uuid4().hex[:8]}", name=name, language=language,
                 style=Style.LETTER if letter else Style.CHAT,
                 prompt=(lambda: console.print("[bold green]you[/] › ", end="")) if interactive else (lambda: None),
             )
         finally:
+            delivering.cancel()
+            await asyncio.gather(delivering, return_exceptions=True)
             await kefu.close()
 
     run_async(main())

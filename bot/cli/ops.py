@@ -13,9 +13,8 @@ from rich.table import Table
 
 from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, fail, run_async, settings_or_exit
 from bot.hours import utc_offset
-from bot.message import Message, Style
+from bot.message import Message, style_for
 
-LETTER_CHANNELS = {"email"}  # channels whose answers are full letters
 
 
 def _parse_at(value: object) -> datetime:
@@ -49,6 +48,7 @@ def reply(
         moment = {"now": datetime.now(timezone.utc)}
         kefu.pipeline.clock = lambda: moment["now"]
         try:
+            await kefu.pipeline.recover(replay=True)  # lines a killed run stored but never decided
             for number, line in enumerate(sys.stdin, 1):
                 if not line.strip():
                     continue
@@ -69,14 +69,17 @@ def reply(
                     sys.stdout.write(json.dumps({"conversation": None, "error": f"line {number}: {exc}"}) + "\n")
                     continue
                 moment["now"] = at
-                style = Style.LETTER if message.channel in LETTER_CHANNELS else Style.CHAT
-                result = await kefu.pipeline.handle(message, style)
+                result = await kefu.pipeline.handle(message, style_for(message.channel))
+                # This stream is the channel: the answer is delivered by printing it. A redelivered
+                # line prints the answer it got the first time (the same row, never a second one).
+                mine = await kefu.store.take(result.outbox, at)
                 sys.stdout.write(json.dumps({
                     "conversation": message.conversation, "reply": result.text, "intent": result.intent,
                     "language": result.language, "handoff": result.handoff, "handoff_reason": result.handoff_reason,
                     "out_of_hours": result.out_of_hours,
                 }, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
+                await kefu.store.delivered(mine, at)
         finally:
             await kefu.close()
 

@@ -1,35 +1,45 @@
-"""The pipeline: one incoming Message in, one Reply out.
+"""The pipeline: one incoming Message in, its decision and answer written, one Reply out.
 
-store → language → pivot → intent → handoff rules → answer → buyer's language
-→ channel shape → store. Collaborators (store, brains, detector, translator,
-clock) are passed in, so a test swaps any of them without patching. A crash
-while processing loses nothing: the message is stored first, marked failed,
-and the buyer is told a person will look.
+inbox (store first) → language → pivot → intent → `decide()` → answer in the buyer's
+language, shaped for the channel → one transaction: the conversation's transition, the
+message's analysis, the answer as an outbox row. Senders (bot/serve/outbox.py) deliver it.
+
+Durable by construction: a message is stored before anything else; a crash before the
+decision leaves it `received`, and recovery (`recover`) or a redelivery decides it; the
+answer is written with the decision, at most one per message (a unique `reply_to`). The
+messages of one conversation are decided one at a time and in order (the store's
+conversation lock, across processes on PostgreSQL); a transition that lost a race to an
+agent is decided again on the fresh state, never written over it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-from bot.conversation import handoff
-from bot.orders import records as orders
 from bot.brain import Brain, BrainHolder
 from bot.config import Settings
-from bot.hours import buyer_zone, tell_when
-from bot.language.detect import LanguageDetector, is_short, language_code
-from bot.message import Kind, Message, Reply, Style
-from bot.store.models import Conversation
-from bot.store.database import Store
-from bot.language.translate import Translator, localize
+from bot.conversation import handoff
+from bot.conversation.decide import Decision, Heard, Part, Situation, decide, priority
+from bot.conversation.states import LostRace, State, buyer_wrote, hand_off
 from bot.conversation.understand import TRANSLATION_FAILED, Understanding, understand
+from bot.hours import buyer_zone
+from bot.language.detect import LanguageDetector, is_short, language_code
+from bot.language.translate import Translator, localize
+from bot.message import Kind, Message, Reply, Style, style_for
+from bot.orders import records as orders
+from bot.store.database import Store
+from bot.store.models import Conversation, StoredMessage
+from bot.store.writes import Outgoing
 from replies.render import Rendered, answer_body, letter_frame, message_body
 
 log = logging.getLogger(__name__)
 
-UNSURE_MARGIN = 12.0  # this close below the threshold, ask once to rephrase before handing off
+MAX_RACES = 5  # decide again at most this often when agents keep changing the conversation
+MAX_RECOVERIES = 3  # a message picked up again this often goes to people instead
+FALLBACK_HANDOFF = "Thank you for your message. A colleague will reply to you here."
 
 
 def utcnow() -> datetime:
@@ -38,7 +48,7 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class Event:
-    """What happened to one incoming message; the agent desk listens for these."""
+    """What happened to one incoming message; the agent desks listen for these."""
 
     conversation_id: int
     message_id: int
@@ -51,17 +61,6 @@ class Event:
 
 
 Listener = Callable[[Event], Awaitable[None]]
-
-
-@dataclass
-class Decision:
-    """What to say and whether a person takes over."""
-
-    intent: str | None = None
-    score: float = 0.0
-    reason: str | None = None
-    parts: list[Rendered] = field(default_factory=list)
-    misses: int = 0
 
 
 class Pipeline:
@@ -77,177 +76,193 @@ class Pipeline:
         self.store, self.brains, self.detector = store, brains, detector
         self.translator, self.settings, self.clock = translator, settings, clock
         self.listeners: list[Listener] = []
+        self.written: list[Callable[[], None]] = []  # told when outbox rows were written (senders wake up)
 
-    async def _notify(self, event: Event) -> None:
-        for listener in self.listeners:
-            try:
-                await listener(event)
-            except Exception:  # noqa: BLE001 - a broken desk must not lose the buyer's answer
-                log.exception("listener %r failed on message %s", listener, event.message_id)
+    async def handle(self, message: Message, style: Style | None = None) -> Reply:
+        """Store, decide, write the answer to the outbox; the Reply says what was decided.
 
-    async def handle(self, message: Message, style: Style = Style.CHAT) -> Reply:
+        A redelivery of a message already decided returns that decision's answer again (the
+        same row, not a second answer); a redelivery of one stored but never decided decides it.
+        """
         received = await self.store.receive(message)
-        if received.duplicate:
-            return Reply(None, conversation=message.conversation)
-        try:
-            return await self._process(message, received.conversation, received.message.id, style)
-        except Exception as exc:  # noqa: BLE001 - the buyer still gets an answer, and the message is kept
-            log.exception("processing message %s failed", received.message.id)
-            await self.store.finish(received.message.id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
-            return await self._failed(received.conversation, style)
+        stored = received.message
+        return await self.decide_stored(stored.id, received.conversation.id, style)
 
     async def reject(self, channel: str, payload: str, error: str) -> None:
         """A channel got something it cannot read: keep it (the `rejected` table) and go on."""
         await self.store.keep_rejected(channel, payload, error, self.clock())
 
-    async def _process(self, message: Message, conversation: Conversation, message_id: int, style: Style) -> Reply:
-        brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
-        now = self.clock()
-        if conversation.state == "held":  # a person has the chat: the bot keeps quiet
-            language = conversation.language or "en"
-            if message.kind is Kind.TEXT and message.text.strip():
-                language = self.detector.detect(message.text, hint=message.language_hint, previous=conversation.language).language or language
-            await self.store.finish(message_id, language=language)
-            await self.store.update_conversation(conversation.id, updated_at=now)
-            reply = Reply(None, conversation=message.conversation, language=language)
-            await self._notify(Event(conversation.id, message_id, message.text, language, None, reply, "held", False))
-            return reply
-        flags: list[str] = []
-        language = conversation.language or language_code(message.language_hint) or "en"
-        pivot: str | None = None
-        if message.kind is not Kind.TEXT:
-            decision = Decision(reason=handoff.UNREADABLE)
-            decision.parts.append(message_body(brain.answers, "unreadable", language, style))
-        elif not message.text.strip():
-            decision = Decision(misses=conversation.misses)
-            decision.parts.append(message_body(brain.answers, "empty", language, style))
-        else:
-            understood = await self._understand(message, conversation, brain)
-            language, pivot, flags = understood.language, understood.pivot, understood.flags
-            decision = self._decide(understood, message, conversation, brain, style)
-            if understood.match.intent == "order_status":
-                await self._answer_from_order(decision, message, conversation, brain, language, style)
-        out_of_hours = self._tell_handoff(decision, conversation, language, style, now, brain)
-        text = await self._compose(decision.parts, language, style, conversation, brain, flags)
-        handing_off = decision.reason is not None and conversation.state == "bot"  # this message starts a handoff
-        state = "waiting" if handing_off else conversation.state
-        await self.store.finish(
-            message_id, language=language, pivot=pivot, intent=decision.intent, score=decision.score,
-            handoff=decision.reason is not None, handoff_reason=decision.reason, out_of_hours=out_of_hours, flags=flags,
+    async def recover(self, limit: int = 1000, *, replay: bool = False) -> int:
+        """Decide every message left `received` (a crash, a kill): at start-up and from housekeeping.
+
+        `replay` decides each as of the moment it arrived (`kefu reply`, whose lines carry their
+        own time); otherwise as of now, when its answer goes out."""
+        done = 0
+        for stored in await self.store.unprocessed(limit=limit):
+            attempts = await self.store.count_attempt(stored.id)
+            if attempts > MAX_RECOVERIES:
+                await self._give_up(stored, f"picked up {attempts - 1} times without a decision")
+            else:
+                await self.decide_stored(stored.id, stored.conversation_id, at=stored.created_at if replay else None)
+            done += 1
+        return done
+
+    async def decide_stored(
+        self, message_id: int, conversation_id: int, style: Style | None = None, at: datetime | None = None
+    ) -> Reply:
+        async with self.store.conversation_lock(conversation_id):
+            # Earlier messages of the conversation first: their answers come first too.
+            for earlier in await self.store.unprocessed(conversation_id, up_to=message_id):
+                reply = await self._decide_safely(earlier, style if earlier.id == message_id else None, at)
+                if earlier.id == message_id:
+                    return reply
+            return await self._decided(message_id, style)
+
+    async def _decided(self, message_id: int, style: Style | None) -> Reply:
+        """The Reply of a message decided before (a redelivery)."""
+        stored = await self.store.message(message_id)
+        conversation = await self.store.conversation(stored.conversation_id) if stored else None
+        if stored is None or conversation is None:
+            return Reply(None)
+        answer = await self.store.answer_to(message_id)
+        return Reply(
+            answer.text if answer else None, intent=stored.intent, score=stored.score or 0.0,
+            language=stored.language or "en", handoff=stored.handoff, handoff_reason=stored.handoff_reason,
+            out_of_hours=stored.out_of_hours, style=style or style_for(stored.channel),
+            conversation=conversation.external_id, notes=tuple(stored.flags or ()),
+            outbox=(answer.id,) if answer else (), duplicate=True,
         )
-        updates: dict[str, Any] = {"state": state, "misses": decision.misses, "updated_at": now}
-        if message.kind is Kind.TEXT and (conversation.language is None or not is_short(message.text)):
-            updates["language"] = language
-        if handing_off:
-            key = decision.reason in handoff.PRIORITY_REASONS or await self._is_key_customer(conversation.buyer)
-            updates.update(handoff_reason=decision.reason, handoff_at=now, priority=int(key))
-        if out_of_hours:
-            updates["away_notice_at"] = now
-        await self.store.update_conversation(conversation.id, **updates)
+
+    async def _decide_safely(self, stored: StoredMessage, style: Style | None, at: datetime | None = None) -> Reply:
+        try:
+            return await self._decide(stored, style or style_for(stored.channel), at)
+        except Exception as exc:  # noqa: BLE001 - the buyer still gets an answer, and the message is kept
+            log.exception("processing message %s failed", stored.id)
+            return await self._give_up(stored, f"{type(exc).__name__}: {exc}")
+
+    async def _decide(self, stored: StoredMessage, style: Style, at: datetime | None = None) -> Reply:
+        brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
+        understood: Understanding | None = None
+        for _ in range(MAX_RACES):
+            conversation = await self.store.conversation(stored.conversation_id)
+            assert conversation is not None
+            state = State(conversation.state)
+            now = at or self.clock()
+            language = conversation.language or language_code(stored.language) or "en"
+            readable = stored.kind == Kind.TEXT.value
+            if readable and stored.text.strip() and understood is None:
+                understood = await understand(
+                    stored.text, detector=self.detector, translator=self.translator, matcher=brain.matcher,
+                    hint=stored.language, previous=conversation.language,
+                )
+            if understood is not None:
+                language = understood.language
+            heard = Heard(readable, stored.text, understood, await self._order_answer(understood, stored, conversation))
+            decision = decide(heard, await self._situation(conversation, state), brain, now, language)
+            flags = list(understood.flags) if understood else []
+            text = await self._compose(decision.parts, language, style, conversation, brain, flags)
+            try:
+                outbox = await self._write(stored, conversation, decision, language, understood, text, flags, now)
+            except LostRace as race:
+                log.info("message %s: %s; deciding again", stored.id, race)
+                continue
+            return await self._told(stored, conversation, decision, language, understood, text, flags, style, outbox)
+        raise RuntimeError(f"the conversation kept changing while message {stored.id} was decided")
+
+    async def _situation(self, conversation: Conversation, state: State) -> Situation:
+        return Situation(
+            state=state, misses=conversation.misses, always_person=conversation.buyer in self.settings.key_customers,
+            away_told_at=conversation.away_notice_at, zone=buyer_zone(conversation.timezone, conversation.country),
+        )
+
+    async def _write(
+        self, stored: StoredMessage, conversation: Conversation, decision: Decision, language: str,
+        understood: Understanding | None, text: str, flags: list[str], now: datetime,
+    ) -> list[int]:
+        values: dict[str, Any] = {"misses": decision.misses}
+        if understood is not None and (conversation.language is None or not is_short(stored.text)):
+            values["language"] = language
+        if decision.away_notice:
+            values["away_notice_at"] = now
+        if decision.hands_off:
+            key = await self._is_key_customer(conversation.buyer)
+            change = hand_off(decision.reason or handoff.ERROR, priority(decision.reason, key), now, **values)
+        else:
+            change = buyer_wrote(now, **values)
+        finish = (stored.id, {
+            "language": language, "pivot": understood.pivot if understood else None, "intent": decision.intent,
+            "score": None if decision.silent else decision.score, "handoff": decision.handoff, "handoff_reason": decision.reason,
+            "out_of_hours": decision.away_notice, "flags": flags, "status": "processed",
+        })
+        answer = [] if not text else [Outgoing(
+            text, now, reply_to=stored.id, language=language, intent=decision.intent,
+            handoff=decision.handoff, handoff_reason=decision.reason, out_of_hours=decision.away_notice, flags=flags,
+        )]
+        return await self.store.commit(conversation, change, version=conversation.version, finish=finish, outgoing=answer)
+
+    async def _told(
+        self, stored: StoredMessage, conversation: Conversation, decision: Decision, language: str,
+        understood: Understanding | None, text: str, flags: list[str], style: Style, outbox: list[int],
+    ) -> Reply:
+        if outbox:
+            self._wake()
+        state = State.WAITING.value if decision.hands_off else conversation.state
         reply = Reply(
             text=text or None, intent=decision.intent, score=decision.score, language=language,
-            handoff=decision.reason is not None, handoff_reason=decision.reason, out_of_hours=out_of_hours,
-            style=style, conversation=message.conversation, notes=tuple(flags),
+            handoff=decision.handoff, handoff_reason=decision.reason, out_of_hours=decision.away_notice,
+            style=style, conversation=conversation.external_id, notes=tuple(flags), outbox=tuple(outbox),
         )
-        if reply.text:
-            await self.store.add_outgoing(
-                conversation, reply.text, self.clock(), language=language, intent=decision.intent, handoff=reply.handoff,
-                handoff_reason=decision.reason, out_of_hours=out_of_hours, flags=flags,
-            )
-        await self._notify(Event(conversation.id, message_id, message.text, language, pivot, reply, state, handing_off))
+        pivot = understood.pivot if understood else None
+        event = Event(conversation.id, stored.id, stored.text, language, pivot, reply, state, decision.hands_off)
+        for listener in self.listeners:
+            try:
+                await listener(event)
+            except Exception:  # noqa: BLE001 - a broken desk must not lose the buyer's answer
+                log.exception("listener %r failed on message %s", listener, stored.id)
         return reply
 
-    async def _answer_from_order(
-        self, decision: Decision, message: Message, conversation: Conversation, brain: Brain, language: str, style: Style
-    ) -> None:
+    def _wake(self) -> None:
+        for wake in self.written:
+            wake()
+
+    async def _order_answer(
+        self, understood: Understanding | None, stored: StoredMessage, conversation: Conversation
+    ) -> tuple[str, dict[str, Any]] | None:
         """`order_status` with facts: the order named in the message, else the buyer's latest."""
+        if understood is None or understood.match.intent != "order_status":
+            return None
         order = None
-        for order_id in orders.mentioned_order_ids(message.text):
+        for order_id in orders.mentioned_order_ids(stored.text):
             order = await self.store.order(order_id)
             if order is not None:
                 break
         if order is None:
             order = await self.store.latest_order(conversation.buyer)
         if order is None:
-            return
-        key = orders.message_key(order)
-        decision.parts = [message_body(brain.answers, key, language, style, orders.order_context(order))]
-        if key in ("parcel_expired", "parcel_alert") and decision.reason is None:
-            decision.reason = handoff.INTENT
+            return None
+        return orders.message_key(order), orders.order_context(order)
 
     async def _is_key_customer(self, buyer: str) -> bool:
+        if buyer in self.settings.key_customers:
+            return True
         count, spend = await self.store.buyer_totals(buyer)
         return count >= self.settings.key_customer_orders or spend >= self.settings.key_customer_spend
 
-    async def _understand(self, message: Message, conversation: Conversation, brain: Brain) -> Understanding:
-        return await understand(
-            message.text, detector=self.detector, translator=self.translator, matcher=brain.matcher,
-            hint=message.language_hint, previous=conversation.language,
-        )
-
-    def _decide(self, understood: Understanding, message: Message, conversation: Conversation, brain: Brain, style: Style) -> Decision:
-        match, language = understood.match, understood.language
-        decision = Decision(intent=match.intent, score=match.score)
-        if match.intent is not None:
-            body = answer_body(brain.answers, match.intent, language, style)
-            if body is not None:
-                decision.parts.append(body)
-        reason = self._reason(understood, message, conversation, brain)
-        if match.intent is None:
-            best = match.best
-            unsure = best is not None and best.intent in brain.intents.ids and best.score >= match.threshold - UNSURE_MARGIN
-            decision.misses = conversation.misses + 1
-            if reason is None and unsure and decision.misses < 2:
-                decision.parts.append(message_body(brain.answers, "rephrase", language, style))
-            else:
-                reason = reason or handoff.NO_MATCH
-        decision.reason = reason
-        return decision
-
-    def _reason(self, understood: Understanding, message: Message, conversation: Conversation, brain: Brain) -> str | None:
-        intent = understood.match.intent
-        if conversation.buyer in self.settings.key_customers or conversation.priority:
-            return handoff.KEY_CUSTOMER
-        if intent == "human_agent":
-            return handoff.REQUESTED
-        if intent == "dispute":
-            return handoff.DISPUTE
-        if intent is not None and brain.intents.intents[intent].handoff:
-            return handoff.INTENT
-        if handoff.is_angry(message.text, understood.pivot):
-            return handoff.ANGRY
-        return None
-
-    def _tell_handoff(self, decision: Decision, conversation: Conversation, language: str, style: Style, now: datetime, brain: Brain) -> bool:
-        """Add the 'a person will answer' part; out of hours, say when. True if the away notice went out."""
-        if decision.reason is None:
-            return False
-        hours = brain.hours
-        intent_says_it = decision.intent is not None and brain.intents.intents[decision.intent].handoff
-        if conversation.state == "bot" and not intent_says_it:
-            key = "out_of_scope" if decision.reason == handoff.NO_MATCH else "unreadable" if decision.reason == handoff.UNREADABLE else "handoff"
-            if key != "unreadable":  # the unreadable notice is already there
-                decision.parts.append(message_body(brain.answers, key, language, style))
-        closed = not hours.is_open(now)
-        if not (closed or hours.always_tell):
-            return False
-        if conversation.away_notice_at and conversation.away_notice_at >= hours.absence_start(now):
-            return False  # told once in this absence: no auto-reply storms
-        back = hours.next_open(now)
-        zone = buyer_zone(conversation.timezone, conversation.country)
-        back_at, back_in = tell_when(back, now, zone, hours.zone, language)
-        key = "handoff_offline" if zone is not None else "handoff_offline_utc"
-        decision.parts.append(message_body(brain.answers, key, language, style, {"back_at": back_at, "back_in": back_in}))
-        return closed
-
-    async def _compose(self, parts: list[Rendered], language: str, style: Style, conversation: Conversation, brain: Brain, flags: list[str]) -> str:
-        if not parts:
+    async def _compose(self, parts: list[Part], language: str, style: Style, conversation: Conversation, brain: Brain, flags: list[str]) -> str:
+        rendered = [r for r in (self._render(part, language, style, brain) for part in parts) if r is not None]
+        if not rendered:
             return ""
-        texts = [await self._localize(part, language, flags) for part in parts]
+        texts = [await self._localize(part, language, flags) for part in rendered]
         if style is Style.LETTER:
             greeting, closing = letter_frame(brain.answers, language, {"buyer_name": conversation.buyer_name or ""})
             texts = [await self._localize(greeting, language, flags), *texts, await self._localize(closing, language, flags)]
         return "\n\n".join(t for t in texts if t)
+
+    @staticmethod
+    def _render(part: Part, language: str, style: Style, brain: Brain) -> Rendered | None:
+        if part.intent:
+            return answer_body(brain.answers, part.key, language, style, part.context)
+        return message_body(brain.answers, part.key, language, style, part.context)
 
     async def _localize(self, part: Rendered, language: str, flags: list[str]) -> str:
         """Reviewed text as is; otherwise machine-translate from English, or fall back to English."""
@@ -258,12 +273,28 @@ class Pipeline:
             return part.text
         return translated
 
-    async def _failed(self, conversation: Conversation, style: Style) -> Reply:
+    async def _give_up(self, stored: StoredMessage, error: str) -> Reply:
+        """Deciding failed: the message is kept as failed, people get the conversation, the buyer is told."""
+        conversation = await self.store.conversation(stored.conversation_id)
+        assert conversation is not None
         language = conversation.language or "en"
+        style = style_for(stored.channel)
         try:
             text = message_body(self.brains.brain.answers, "handoff", language, style).text
         except Exception:  # noqa: BLE001 - even the answers may be what broke
-            text = "Thank you for your message. A colleague will reply to you here."
-        await self.store.update_conversation(conversation.id, state="waiting", handoff_reason=handoff.ERROR, handoff_at=self.clock())
-        await self.store.add_outgoing(conversation, text, self.clock(), language=language, handoff=True, handoff_reason=handoff.ERROR)
-        return Reply(text, language=language, handoff=True, handoff_reason=handoff.ERROR, style=style, conversation=conversation.external_id)
+            text = FALLBACK_HANDOFF
+        now = self.clock()
+        finish = (stored.id, {"status": "failed", "error": error[:2000], "handoff": True, "handoff_reason": handoff.ERROR})
+        answer = [Outgoing(text, now, reply_to=stored.id, language=language, handoff=True, handoff_reason=handoff.ERROR)]
+        held = conversation.state == State.HELD.value
+        change = None if conversation.state != State.BOT.value else hand_off(handoff.ERROR, 0, now)
+        try:
+            outbox = await self.store.commit(conversation, change, finish=finish, outgoing=[] if held else answer)
+        except LostRace:  # an agent took it meanwhile: keep the message, say nothing
+            outbox = await self.store.commit(conversation, None, finish=finish)
+        if outbox:
+            self._wake()
+        return Reply(
+            None if held else text, language=language, handoff=True, handoff_reason=handoff.ERROR, style=style,
+            conversation=conversation.external_id, outbox=tuple(outbox),
+        )

@@ -9,32 +9,44 @@ sees the outgoing translation. While an agent holds a chat the bot is quiet.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
+from typing import Callable
 
 
 from bot.brain import BrainHolder
 from bot.config import Settings
+from bot.conversation import states
+from bot.conversation.states import LostRace, TransitionError
 from bot.desk.culture import CultureNote, etiquette_warnings, likely_country, load_culture
 from bot.hours import buyer_zone
 from bot.language.detect import LanguageDetector
-from bot.store.models import Conversation, StoredMessage
 from bot.store.database import Store
+from bot.store.models import Conversation, StoredMessage
+from bot.store.writes import Outgoing
 from bot.language.translate import Translator, base, localize
 from replies.render import message_body
 
 log = logging.getLogger(__name__)
 
-Outbox = Callable[..., Awaitable[None]]  # (channel, conversation, text, *, by_person)
 MAX_DRAFTS = 1000  # replies held back for their warnings, waiting for "send anyway"
 
 
-class DeskError(Exception):
+class DeskError(TransitionError):
     """An agent action that cannot be done; the message says why, for the agent."""
+
+
+def _refused(race: LostRace) -> DeskError:
+    """A lost race, told the way an agent needs it."""
+    if race.state == states.State.HELD.value and race.agent:
+        if race.transition in ("release", "close"):
+            return DeskError(f"held by {race.agent}; ask them or assign it to yourself first")
+        return DeskError(f"already claimed by {race.agent}")
+    return DeskError(f"conversation #{race.conversation_id} is now {race.state}: nothing done")
 
 
 @dataclass
@@ -84,10 +96,11 @@ class AgentDesk:
         translator: Translator,
         settings: Settings,
         clock: Callable[[], datetime],
-        outbox: Outbox | None = None,
+        written: Callable[[], object] | None = None,
     ) -> None:
         self.store, self.brains, self.detector, self.translator = store, brains, detector, translator
-        self.settings, self.clock, self.outbox = settings, clock, outbox
+        self.settings, self.clock = settings, clock
+        self.written = written  # outbox rows were written: the senders wake up
         culture_file = settings.replies_dir / "culture.yaml"
         self.culture = load_culture(culture_file) if culture_file.is_file() else {}
         # In memory on purpose: after a restart the agent simply writes the reply again.
@@ -109,7 +122,7 @@ class AgentDesk:
 
     async def show_at(self, conversation_id: int, desk_ref: str) -> None:
         """Remember where a desk shows the conversation (not an update: idle release ignores it)."""
-        await self.store.update_conversation(conversation_id, desk_ref=desk_ref)
+        await self.store.show_at(conversation_id, desk_ref)
 
     async def last_from_buyer(self, conversation_id: int) -> StoredMessage | None:
         for message in reversed(list(await self.store.messages(conversation_id))):
@@ -147,41 +160,39 @@ class AgentDesk:
 
     async def claim(self, conversation_id: int, agent: str) -> Conversation:
         """Take a conversation; when two agents claim at once, one wins and the other is told."""
-        won, holder = await self.store.claim(conversation_id, agent, self.clock())
-        if not won:
-            raise DeskError(f"already claimed by {holder}")
         conversation = await self.conversation(conversation_id)
-        await self._tell_buyer(conversation, "agent_joined", {"agent_name": agent})
-        return conversation
+        if conversation.state == states.State.HELD.value and conversation.agent == agent:
+            return conversation
+        return await self._change(conversation, states.claim(agent, self.clock()), "agent_joined", {"agent_name": agent})
 
     async def assign(self, conversation_id: int, agent: str, to: str) -> Conversation:
         conversation = await self.conversation(conversation_id)
-        await self.store.update_conversation(conversation_id, state="held", agent=to, updated_at=self.clock())
+        changed = await self._change(conversation, states.assign(to, self.clock()))
         log.info("%s assigned conversation #%d to %s", agent, conversation_id, to)
-        return await self.conversation(conversation.id)
+        return changed
 
     async def release(self, conversation_id: int, agent: str) -> Conversation:
         """Back to the bot; the buyer is told the bot can help again."""
         conversation = await self.conversation(conversation_id)
-        self._check_holder(conversation, agent)
-        await self.store.update_conversation(
-            conversation_id, state="bot", agent=None, handoff_reason=None, priority=0, misses=0, updated_at=self.clock()
-        )
-        await self._tell_buyer(conversation, "released")
-        return await self.conversation(conversation_id)
+        return await self._change(conversation, states.release(agent, self.clock()), "released")
 
     async def close(self, conversation_id: int, agent: str) -> Conversation:
         """Done: back to the bot without a message to the buyer."""
         conversation = await self.conversation(conversation_id)
-        self._check_holder(conversation, agent)
-        await self.store.update_conversation(
-            conversation_id, state="bot", agent=None, handoff_reason=None, priority=0, misses=0, updated_at=self.clock()
-        )
-        return await self.conversation(conversation_id)
+        return await self._change(conversation, states.close(agent, self.clock()))
 
-    def _check_holder(self, conversation: Conversation, agent: str) -> None:
-        if conversation.state == "held" and conversation.agent not in (None, agent):
-            raise DeskError(f"held by {conversation.agent}; ask them or assign it to yourself first")
+    async def _change(
+        self, conversation: Conversation, change: states.Change, tell: str | None = None, context: dict | None = None
+    ) -> Conversation:
+        """One transition, and what it tells the buyer, in one transaction."""
+        outgoing = [await self._notice(conversation, tell, context)] if tell else []
+        try:
+            await self.store.commit(conversation, change, outgoing=outgoing)
+        except LostRace as race:
+            raise _refused(race) from None
+        if outgoing:
+            await self._wake()
+        return await self.conversation(conversation.id)
 
     async def reply(self, conversation_id: int, agent: str, text: str, *, translate: bool = True, confirm: bool = False) -> Sent:
         """Send an agent's reply in the buyer's language.
@@ -208,15 +219,15 @@ class AgentDesk:
         if warnings and not confirm:
             draft = self._keep_draft(_Draft(conversation_id, text, translate))
             return Sent(None, language, warnings, text, draft=draft, held=outgoing)
-        if conversation.state != "held":  # replying is claiming
-            won, holder = await self.store.claim(conversation_id, agent, self.clock())
-            if not won:
-                raise DeskError(f"already claimed by {holder}")
-        await self._send(conversation, outgoing, by_person=True)
-        await self.store.add_outgoing(
-            conversation, outgoing, self.clock(), direction="agent", language=language, pivot=text, sender=agent
-        )
-        await self.store.update_conversation(conversation_id, updated_at=self.clock())
+        now = self.clock()
+        # Replying is claiming; a reply to a conversation someone else took meanwhile is refused.
+        change = states.agent_replied(agent, now) if conversation.state == "held" else states.claim(agent, now)
+        row = Outgoing(outgoing, now, direction="agent", language=language, pivot=text, sender=agent)
+        try:
+            await self.store.commit(conversation, change, outgoing=[row])
+        except LostRace as race:
+            raise _refused(race) from None
+        await self._wake()
         return Sent(outgoing, language, warnings, text)
 
     async def send_draft(self, draft: str, agent: str) -> Sent:
@@ -248,23 +259,25 @@ class AgentDesk:
         return sorted(waiting, key=lambda c: (-c.priority, c.handoff_at or c.updated_at))
 
     async def release_idle(self) -> list[int]:
-        """Give held chats nobody has touched for a while back to the bot."""
+        """Give held chats nobody has touched for a while back to the bot (reset like a release)."""
         limit = self.clock() - timedelta(minutes=self.settings.idle_release_minutes)
         released = []
-        for conversation in await self.store.conversations(state="held"):
-            if conversation.updated_at < limit:
-                await self.store.update_conversation(conversation.id, state="bot", agent=None, updated_at=self.clock())
-                await self._tell_buyer(conversation, "released")
-                released.append(conversation.id)
+        for conversation in await self.store.idle_held(limit):
+            try:
+                await self._change(conversation, states.idle_release(self.clock()), "released")
+            except DeskError:  # the agent acted meanwhile, or someone released it: not idle after all
+                continue
+            released.append(conversation.id)
         return released
 
-    async def _tell_buyer(self, conversation: Conversation, key: str, context: dict | None = None) -> None:
+    async def _notice(self, conversation: Conversation, key: str, context: dict | None = None) -> Outgoing:
         language = conversation.language or "en"
         rendered = message_body(self.brains.brain.answers, key, language, context=context)
         text = await localize(self.translator, rendered.text, rendered.language, language) or rendered.text
-        await self._send(conversation, text)
-        await self.store.add_outgoing(conversation, text, self.clock(), language=language)
+        return Outgoing(text, self.clock(), language=language)
 
-    async def _send(self, conversation: Conversation, text: str, by_person: bool = False) -> None:
-        if self.outbox is not None:
-            await self.outbox(conversation.channel, conversation.external_id, text, by_person=by_person)
+    async def _wake(self) -> None:
+        if self.written is not None:
+            woken = self.written()
+            if inspect.isawaitable(woken):  # a test's sender that delivers right away
+                await woken

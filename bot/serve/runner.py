@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from datetime import timedelta
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from adapters.base import Channel, Handler
 from bot.app import App
 from bot.desk.actions import AgentDesk
-from bot.orders.notices import send_notices
+from bot.orders.notices import write_notices
+from bot.serve.leader import Leadership
+from bot.serve.outbox import OutboxSender
 from bot.store.models import Conversation
-from bot.message import Message, Reply, Style
 from bot.language.translate import base, localize
 from replies.render import message_body
 
@@ -113,19 +115,31 @@ def _takes(name: str, names: list[str]) -> Callable[[Conversation], bool] | None
 
 
 class Runner:
+    """One `kefu run` process: channels, the outbox sender, desks, leader-only work.
+
+    Several processes may run against one PostgreSQL (`kefu run --workers N`): each serves
+    the webhook channels and sends outbox rows; the elected leader also polls (Telegram
+    getUpdates, IMAP), runs the desks and housekeeping.
+    """
+
     def __init__(self, kefu: App, names: list[str], environ: Mapping[str, str] | None = None) -> None:
         self.kefu = kefu
         self.environ = dict(os.environ) if environ is None else environ
         if not names:
             raise NothingToRun(NOTHING_CONFIGURED)
+        pipeline = kefu.pipeline
         self.channels: dict[str, Channel] = {
-            name: make_channel(name, self._handle, self._help_text, self.environ) for name in names
+            name: make_channel(name, pipeline.handle, self._help_text, self.environ) for name in names
         }
         for channel in self.channels.values():
-            channel.reject = kefu.pipeline.reject  # what a channel cannot read is kept in the store
-        pipeline = kefu.pipeline
+            channel.reject = pipeline.reject  # what a channel cannot read is kept in the store
+        self.sender = OutboxSender(
+            kefu.store, self.channels, pipeline.clock,
+            give_up_after=timedelta(minutes=kefu.settings.give_up_sending_minutes),
+        )
+        pipeline.written.append(self.sender.wake)
         self.desk = AgentDesk(
-            kefu.store, kefu.brains, pipeline.detector, pipeline.translator, kefu.settings, pipeline.clock, self.send
+            kefu.store, kefu.brains, pipeline.detector, pipeline.translator, kefu.settings, pipeline.clock, self.sender.wake
         )
         desks = configured_desks(self.environ)
         self.desks: dict[str, DeskChannel] = {
@@ -133,22 +147,12 @@ class Runner:
         }
         for desk in self.desks.values():
             pipeline.listeners.append(desk.on_event)
-
-    async def _handle(self, message: Message, style: Style) -> Reply:
-        return await self.kefu.pipeline.handle(message, style)
+        self.leadership = Leadership(kefu.store)
 
     async def _help_text(self, hint: str | None) -> str:
         language = base(hint) if hint else "en"
         rendered = message_body(self.kefu.brains.brain.answers, "help", language)
         return await localize(self.kefu.pipeline.translator, rendered.text, rendered.language, language) or rendered.text
-
-    async def send(self, channel: str, conversation: str, text: str, *, by_person: bool = False) -> None:
-        """The outbox agents' replies and the bot's notices go through."""
-        target = self.channels.get(channel)
-        if target is None:
-            log.warning("no %s channel running: message to %s kept in the store only", channel, conversation)
-            return
-        await target.send_text(conversation, text, by_person=by_person)
 
     async def release_idle(self) -> list[int]:
         """Give chats nobody answers back to the bot, and tell the desks showing them."""
@@ -160,31 +164,61 @@ class Runner:
                 await desk.released_idle(conversation_id, self.kefu.settings.idle_release_minutes)
         return released
 
+    async def write_notices(self) -> int:
+        pipeline = self.kefu.pipeline
+        written = await write_notices(self.kefu.store, self.kefu.brains, pipeline.translator, pipeline.clock())
+        if written:
+            log.info("%d order notice(s) in the outbox", written)
+            self.sender.wake()
+        return written
+
+    async def recover(self) -> int:
+        """Messages left undecided by a crash or a kill: decided now (their answers go out)."""
+        done = await self.kefu.pipeline.recover()
+        if done:
+            log.info("recovered %d message(s) left undecided", done)
+        return done
+
     async def _housekeeping(self) -> None:
-        """Every minute: idle chats back to the bot, proactive order notices out."""
+        """Leader only, every minute: recovery, idle chats back to the bot, order notices."""
         while True:
-            await asyncio.sleep(IDLE_CHECK_SECONDS)
-            for chore in (self.release_idle, self.send_notices):
+            for chore in (self.recover, self.release_idle, self.write_notices):
                 try:
                     await chore()
                 except Exception:  # noqa: BLE001 - housekeeping must not stop the channels
                     log.exception("%s failed", chore.__name__)
+            await asyncio.sleep(IDLE_CHECK_SECONDS)
 
-    async def send_notices(self) -> int:
-        pipeline = self.kefu.pipeline
-        sent = await send_notices(self.kefu.store, self.kefu.brains, pipeline.translator, self.send, pipeline.clock())
-        if sent:
-            log.info("sent %d order notice(s)", sent)
-        return sent
-
-    async def run(self) -> None:
-        tasks = [asyncio.create_task(ch.serve_forever(), name=f"kefu-{name}") for name, ch in self.channels.items()]
+    async def _lead(self) -> None:
+        """What only the leader runs, from the moment it is elected."""
+        await self.leadership.elected.wait()
+        tasks = [
+            asyncio.create_task(ch.serve_forever(), name=f"kefu-{name}")
+            for name, ch in self.channels.items() if ch.leader_only
+        ]
         tasks += [asyncio.create_task(desk.serve_forever(), name=f"kefu-{name}-desk") for name, desk in self.desks.items()]
         tasks.append(asyncio.create_task(self._housekeeping(), name="kefu-housekeeping"))
+        await _all(tasks)
+
+    async def run(self) -> None:
+        tasks = [
+            asyncio.create_task(ch.serve_forever(), name=f"kefu-{name}")
+            for name, ch in self.channels.items() if not ch.leader_only
+        ]
+        tasks += [
+            asyncio.create_task(self.sender.run(), name="kefu-outbox"),
+            asyncio.create_task(self.leadership.campaign(), name="kefu-leadership"),
+            asyncio.create_task(self._lead(), name="kefu-leader"),
+        ]
         log.info("kefu is serving: %s", ", ".join([*self.channels, *(f"{name} desk" for name in self.desks)]))
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await _all(tasks)
+
+
+async def _all(tasks: list[asyncio.Task]) -> None:
+    """Run the tasks until one fails (its error propagates) or all are cancelled."""
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

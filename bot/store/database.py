@@ -1,28 +1,38 @@
-"""The store: conversations, messages in and out, handoff state, translation memory.
+"""The store: conversations, messages in and out, the outbox, translation memory, orders.
 
 SQLAlchemy 2 (asyncio) over SQLite by default or PostgreSQL by URL. The schema
 is Alembic's: `Store.open` brings any database up to the latest revision.
-Every incoming message is written by `receive` before the pipeline looks at it.
+Every incoming message is written by `receive` before the pipeline looks at it
+(the inbox); a decision and what it owes the buyer are written together by
+`commit` (bot/store/writes.py); senders take the outbox rows (bot/store/outbox.py).
+The store owns all SQL: the rest of kefu sees rows it reads, never a session.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, AsyncIterator, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.message import Message
+from bot.store.limits import MAX_STORED_CHARS, clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
+from bot.store.outbox import OutboxStore
+from bot.store.writes import Writes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Text columns are unbounded, but nobody needs more than this of one message.
-MAX_STORED_CHARS = 200_000
+__all__ = ["MAX_STORED_CHARS", "Received", "Store", "StoreError", "async_url"]
+LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one kefu process per conversation
+RECEIVED = "received"
 
 
 class StoreError(Exception):
@@ -46,22 +56,45 @@ class Received:
     duplicate: bool
 
 
-def _clip(text: str) -> str:
-    return text[:MAX_STORED_CHARS].replace("\x00", "\ufffd")
+_clip = clip
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class Store:
+def _sqlite_serialized(engine: AsyncEngine) -> None:
+    """SQLite: WAL, and every transaction BEGIN IMMEDIATE, so a read-then-write transaction
+    waits for the writer instead of failing with "database is locked"."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver's own BEGIN off: ours below
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store(Writes, OutboxStore):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)
+        self.postgres = engine.dialect.name == "postgresql"
+        self._local_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
     async def open(cls, url: str, migrate: bool = True) -> "Store":
-        engine = create_async_engine(async_url(url), pool_pre_ping=True)
+        try:
+            engine = create_async_engine(async_url(url), pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            raise StoreError(f"cannot open {url.split(':', 1)[0]} databases: {exc} (install kefu[postgres])") from exc
+        if engine.dialect.name == "sqlite":
+            _sqlite_serialized(engine)
         store = cls(engine)
         if migrate:
             try:
@@ -86,6 +119,50 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def conversation_lock(self, conversation_id: int) -> AsyncIterator[None]:
+        """Messages of one conversation are decided one at a time, in order: within this process
+        (an asyncio lock) and, on PostgreSQL, across processes (an advisory lock)."""
+        lock = self._local_locks.get(conversation_id)
+        if lock is None:
+            lock = self._local_locks[conversation_id] = asyncio.Lock()
+        async with lock:
+            if not self.postgres:
+                yield
+                return
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT pg_advisory_lock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": conversation_id})
+                await connection.commit()
+                try:
+                    yield
+                finally:
+                    await connection.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": conversation_id})
+                    await connection.commit()
+
+    async def unprocessed(self, conversation_id: int | None = None, up_to: int | None = None, limit: int = 1000) -> Sequence[StoredMessage]:
+        """Incoming messages stored but not yet decided, oldest first (one conversation, or all)."""
+        query = select(StoredMessage).where(StoredMessage.status == RECEIVED, StoredMessage.direction == "in")
+        if conversation_id is not None:
+            query = query.where(StoredMessage.conversation_id == conversation_id)
+        if up_to is not None:
+            query = query.where(StoredMessage.id <= up_to)
+        async with self.session() as session:
+            return (await session.scalars(query.order_by(StoredMessage.id).limit(limit))).all()
+
+    async def message(self, message_id: int) -> StoredMessage | None:
+        async with self.session() as session:
+            return await session.get(StoredMessage, message_id)
+
+    async def count_attempt(self, message_id: int) -> int:
+        """Recovery counts how often a message was picked up again: one that keeps killing the
+        process is given to people instead of looping."""
+        async with self.session() as session:
+            await session.execute(
+                update(StoredMessage).where(StoredMessage.id == message_id).values(attempts=StoredMessage.attempts + 1)
+            )
+            await session.commit()
+            return int(await session.scalar(select(StoredMessage.attempts).where(StoredMessage.id == message_id)) or 0)
 
     # -- conversations and messages -------------------------------------------------
 
@@ -145,49 +222,6 @@ class Store:
         if message.country:
             conversation.country = message.country.upper()[:2]
         return conversation
-
-    async def finish(self, message_id: int, **fields: Any) -> None:
-        """Record what the pipeline made of an incoming message."""
-        fields.setdefault("status", "processed")
-        for key in ("pivot", "error"):
-            if isinstance(fields.get(key), str):
-                fields[key] = _clip(fields[key])
-        async with self.session() as session:
-            await session.execute(update(StoredMessage).where(StoredMessage.id == message_id).values(**fields))
-            await session.commit()
-
-    async def add_outgoing(self, conversation: Conversation, text: str, at: datetime, **fields: Any) -> StoredMessage:
-        stored = StoredMessage(
-            conversation_id=conversation.id, channel=conversation.channel, direction=fields.pop("direction", "out"),
-            kind="text", text=_clip(text), status="processed", flags=fields.pop("flags", []), raw={},
-            created_at=at, **fields,
-        )
-        async with self.session() as session:
-            session.add(stored)
-            await session.commit()
-        return stored
-
-    async def update_conversation(self, conversation_id: int, **fields: Any) -> None:
-        async with self.session() as session:
-            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**fields))
-            await session.commit()
-
-    async def claim(self, conversation_id: int, agent: str, at: datetime) -> tuple[bool, str | None]:
-        """Atomically hand a conversation to `agent`: (won, who holds it now).
-
-        One UPDATE guarded by the state, so two agents claiming at once cannot both win.
-        """
-        async with self.session() as session:
-            result = await session.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation_id, Conversation.state.in_(("bot", "waiting")))
-                .values(state="held", agent=agent, updated_at=at)
-            )
-            await session.commit()
-            if result.rowcount == 1:
-                return True, agent
-            holder = await session.scalar(select(Conversation.agent).where(Conversation.id == conversation_id))
-            return holder == agent, holder
 
     async def conversation(self, conversation_id: int) -> Conversation | None:
         async with self.session() as session:
@@ -284,3 +318,55 @@ class Store:
                 .where(Order.buyer == buyer, Order.status != "cancelled")
             )).one()
             return int(row[0]), float(row[1])
+
+    async def show_at(self, conversation_id: int, desk_ref: str) -> None:
+        """Where an agent desk shows a conversation (not a transition: nothing else writes it)."""
+        async with self.session() as session:
+            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(desk_ref=desk_ref[:255]))
+            await session.commit()
+
+    async def idle_held(self, before: datetime) -> Sequence[Conversation]:
+        """Held conversations whose agent has done nothing since `before`."""
+        async with self.session() as session:
+            return (await session.scalars(
+                select(Conversation).where(
+                    Conversation.state == "held",
+                    func.coalesce(Conversation.agent_seen_at, Conversation.updated_at) < before,
+                ).order_by(Conversation.id)
+            )).all()
+
+    # -- order notices --------------------------------------------------------------
+
+    async def notice_candidates(self) -> Sequence[Order]:
+        """Orders in a state that may owe the buyer a notice."""
+        async with self.session() as session:
+            return (await session.scalars(
+                select(Order).where(Order.status.in_(("placed", "shipped", "delivered"))).order_by(Order.id)
+            )).all()
+
+    async def latest_conversation(self, buyer: str) -> Conversation | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(Conversation).where(Conversation.buyer == buyer).order_by(Conversation.updated_at.desc()).limit(1)
+            )
+
+    async def commit_notice(self, order: Order, due: str, conversation: Conversation, notice: "Outgoing") -> int | None:
+        """Claim the notice and write it to the outbox, in one transaction: the order's `notified`
+        moves from what we read to `due` only if nobody moved it meanwhile, so with several
+        workers each notice is written once. Returns the outbox row, or None (another won)."""
+        from bot.store.writes import outbox_row
+
+        async with self.session() as session:
+            async with session.begin():
+                claimed = await session.execute(
+                    update(Order).where(
+                        Order.id == order.id,
+                        Order.notified.is_(None) if order.notified is None else Order.notified == order.notified,
+                    ).values(notified=due)
+                )
+                if claimed.rowcount != 1:
+                    return None
+                row = outbox_row(conversation, notice)
+                session.add(row)
+                await session.flush()
+                return row.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, text, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -33,6 +33,10 @@ class Base(DeclarativeBase):
     pass
 
 
+_PENDING = text("delivery IN ('pending', 'sending')")
+_RECEIVED = text("status = 'received'")
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
@@ -57,6 +61,9 @@ class Conversation(Base):
     misses: Mapped[int] = mapped_column(Integer, default=0)  # consecutive messages with no intent
     away_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last out-of-hours auto-reply
     desk_ref: Mapped[str | None] = mapped_column(String(255))  # where the agent desk shows it
+    version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every transition (conversation/states.py)
+    agent_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the agent's last action: idle release
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the channel cannot reach the buyer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -67,6 +74,9 @@ class StoredMessage(Base):
         UniqueConstraint("channel", "external_id", name="uq_message_channel_external"),
         Index("ix_messages_conversation", "conversation_id", "id"),
         Index("ix_messages_created", "created_at"),
+        UniqueConstraint("reply_to", name="uq_messages_reply_to"),
+        Index("ix_messages_outbox", "due_at", sqlite_where=_PENDING, postgresql_where=_PENDING),
+        Index("ix_messages_inbox", "conversation_id", "id", sqlite_where=_RECEIVED, postgresql_where=_RECEIVED),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -89,6 +99,15 @@ class StoredMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An outgoing row is its own outbox entry (bot/serve/outbox.py delivers it).
+    reply_to: Mapped[int | None] = mapped_column(Integer)  # the incoming message this answers: one answer each
+    delivery: Mapped[str | None] = mapped_column(String(16))  # pending | sending | sent | failed (None: incoming)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)  # parts of a split message already delivered
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # not before (back-off, Retry-After)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a sender is on it until then
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery_error: Mapped[str | None] = mapped_column(Text)
 
 
 class TranslationMemory(Base):
