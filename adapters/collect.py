@@ -33,7 +33,7 @@ class CollectingChannel(Channel):
     async def serve(self) -> None:
         raise NotImplementedError("a collecting channel receives nothing; hand messages to the pipeline")
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         if self.refusals:
             failure = self.refusals.popleft()
             if failure is not None:

@@ -43,7 +43,7 @@ class ConsoleChannel(Channel):
     async def serve(self) -> None:  # the terminal loop (run_console) reads; nothing to listen to
         await asyncio.Future()
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         self.show_text(text, by_person)
 
 

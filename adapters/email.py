@@ -137,12 +137,13 @@ class EmailChannel(Channel):
 
     # -- outgoing -------------------------------------------------------------------------
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         """Send a letter into a mail thread (agent replies, proactive messages).
 
-        Machine-made letters carry `Auto-Submitted: auto-generated` (RFC 3834); a letter a person wrote does not.
+        The bot's letters carry `Auto-Submitted: auto-replied` (RFC 3834); a letter a person wrote does not.
         """
-        auto_submitted = None if by_person else "auto-generated"
+        # RFC 3834: the bot's letters answer a buyer's thread (auto-replied); a person's carry no mark.
+        auto_submitted = None if by_person else "auto-replied"
         thread = self.threads.get(conversation) or await self._look_up(conversation)
         if thread is None:
             raise Unreachable(f"no mail of conversation {conversation} in {self.settings.imap_folder}: cannot address a letter")
@@ -150,7 +151,7 @@ class EmailChannel(Channel):
             # A loop guard: an address that gets this many machine letters is a robot or a storm.
             raise Unreachable(f"more than {self.settings.max_replies_per_hour} letters to {thread.recipient} in an hour")
         try:
-            letter = self._compose(thread, text, auto_submitted)
+            letter = self._compose(thread, text, auto_submitted, language)
         except (ValueError, MessageError) as exc:  # headers too broken to answer: people must look
             raise Unreachable(f"cannot write a letter into {conversation}: {exc}") from exc
         try:

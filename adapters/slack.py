@@ -212,7 +212,7 @@ class SlackChannel(Channel):
         log.error("slack: event %s failed: %r", (body or {}).get("event_id"), error, exc_info=error)
         await self.rejected(json.dumps(body or {}, ensure_ascii=False, default=str), f"{type(error).__name__}: {error}")
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         """`conversation` is a DM channel id, or "channel:thread_ts" for a thread in a shared channel."""
         channel, _, thread = conversation.partition(":")
         await self._post(channel, text, thread or None)

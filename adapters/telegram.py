@@ -318,7 +318,7 @@ class TelegramChannel(Channel):
         payload = update.to_json() if isinstance(update, Update) else repr(update)
         await self.rejected(payload, f"{type(context.error).__name__}: {context.error}")
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         chat_id = int(conversation) if conversation.lstrip("-").isdigit() else conversation
         for piece in split_text(text, MAX_UNITS, utf16_units):
             await self.application.bot.send_message(chat_id=chat_id, text=piece)

@@ -102,7 +102,8 @@ async def running(channel) -> AsyncIterator[object]:  # type: ignore[no-untyped-
     from bot.conversation.pipeline import Pipeline
     from bot.serve.outbox import OutboxSender
 
-    pipeline = getattr(getattr(channel.handle, "handle", channel.handle), "__self__", None)
+    handle = getattr(channel, "handle", None)
+    pipeline = getattr(getattr(handle, "handle", handle), "__self__", None)
     delivering = None
     if isinstance(pipeline, Pipeline):
         sender = OutboxSender(pipeline.store, {channel.name: channel}, pipeline.clock, poll_seconds=0.2)

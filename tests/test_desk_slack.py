@@ -194,7 +194,8 @@ async def test_a_claimed_chat_nobody_answers_goes_back_to_the_bot_and_the_thread
     await until(lambda: team.to_buyer("Lina"))
     team.runner.kefu.pipeline.clock.now += timedelta(minutes=team.runner.kefu.settings.idle_release_minutes + 1)
     assert await team.runner.release_idle() == [(await team.conversation()).id]
-    assert team.in_thread("Nobody answered for 120 minutes") and team.to_buyer("снова")
+    assert team.in_thread("Nobody answered for 120 minutes")
+    await until(lambda: team.to_buyer("снова"), what="the buyer told the bot is back (through the outbox)")
 
 
 def test_desk_settings_name_what_to_fix() -> None:

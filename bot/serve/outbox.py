@@ -109,7 +109,7 @@ class OutboxSender:
         waited = 0.0
         while True:
             try:
-                await channel.send_text(row.conversation, part, by_person=row.by_person)
+                await channel.send_text(row.conversation, part, by_person=row.by_person, language=row.language)
                 return
             except RetryLater as exc:
                 if waited + exc.retry_after > self.inline_wait:

@@ -34,6 +34,7 @@ class Delivery:
     parts_sent: int
     attempts: int
     created_at: datetime
+    language: str | None = None
 
 
 def _due(now: datetime) -> Any:
@@ -84,7 +85,10 @@ class OutboxStore:
                     .where(StoredMessage.id.in_(list(taken))).order_by(StoredMessage.id)
                 )).all()
         return [
-            Delivery(m.id, m.conversation_id, m.channel, external, m.text, m.direction == "agent", m.parts_sent, m.attempts, m.created_at)
+            Delivery(
+                m.id, m.conversation_id, m.channel, external, m.text, m.direction == "agent", m.parts_sent, m.attempts,
+                m.created_at, m.language,
+            )
             for m, external in rows
         ]
 
