@@ -134,7 +134,9 @@ def classify(
     """
     from bot.app import configured_translator, make_detector
     from bot.brain import load_brain
-    from bot.conversation.handoff import is_angry
+    from datetime import datetime, timezone
+
+    from bot.conversation.decide import Heard, Situation, decide
     from bot.conversation.understand import understand
 
     settings = settings_or_exit(config)
@@ -157,9 +159,11 @@ def classify(
                 out.write(json.dumps({"text": None, "error": f"bad input line: {exc}"}) + "\n")
                 continue
             u = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=hint)
+            # The same decision the pipeline makes for a first message of a new conversation.
+            decided = decide(Heard(True, text, u), Situation(), brain, datetime.now(timezone.utc), u.language)
             result = {
-                "text": text, "language": u.language, "pivot": u.pivot, "intent": u.match.intent,
-                "score": round(u.match.score, 1), "handoff": u.match.handoff or is_angry(text, u.pivot),
+                "text": text, "language": u.language, "pivot": u.pivot, "intent": decided.intent,
+                "score": round(u.match.score, 1), "handoff": decided.handoff,
             }
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
         out.flush()

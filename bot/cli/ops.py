@@ -71,15 +71,15 @@ def reply(
                 moment["now"] = at
                 result = await kefu.pipeline.handle(message, style_for(message.channel))
                 # This stream is the channel: the answer is delivered by printing it. A redelivered
-                # line prints the answer it got the first time (the same row, never a second one).
-                mine = await kefu.store.take(result.outbox, at)
+                # line prints the answer it got the first time (the same row, never a second one), so
+                # the row is marked delivered before printing: a run killed in between prints it then.
+                await kefu.store.delivered(await kefu.store.take(result.outbox, at, sole=True), at)
                 sys.stdout.write(json.dumps({
                     "conversation": message.conversation, "reply": result.text, "intent": result.intent,
                     "language": result.language, "handoff": result.handoff, "handoff_reason": result.handoff_reason,
                     "out_of_hours": result.out_of_hours,
                 }, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
-                await kefu.store.delivered(mine, at)
         finally:
             await kefu.close()
 
