@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "crash.py"
@@ -13,6 +14,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "crash.py"
 def _crash():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("kefu_bench_crash", BENCH)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
