@@ -89,6 +89,7 @@ class Pipeline:
         received = await self.store.receive(message)
         if received.duplicate:
             return Reply(None, conversation=message.conversation)
+        message = received.incoming  # as stored: text every later step (detector, translator, store) can hold
         try:
             return await self._process(message, received.conversation, received.message.id, style)
         except Exception as exc:  # noqa: BLE001 - the buyer still gets an answer, and the message is kept

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bot.message import Message
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
+from bot.store.sanitize import ERROR_LIMIT, LIMITS, MAX_STORED_CHARS, fit_message, fit_text, original_payload, storable_moment
+from bot.text import storable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Text columns are unbounded, but nobody needs more than this of one message.
-MAX_STORED_CHARS = 200_000
 
 
 class StoreError(Exception):
@@ -44,10 +44,11 @@ class Received:
     conversation: Conversation
     message: StoredMessage
     duplicate: bool
+    incoming: Message  # the message as stored (see sanitize.fit_message): what the pipeline should read
 
 
 def _clip(text: str) -> str:
-    return text[:MAX_STORED_CHARS].replace("\x00", "\ufffd")
+    return storable(text[:MAX_STORED_CHARS])
 
 
 def _digest(text: str) -> str:
@@ -93,8 +94,11 @@ class Store:
         """Store an incoming message (and its conversation) before anything else happens.
 
         A message whose channel id was seen before is a duplicate delivery: it is
-        not stored twice and `duplicate` is True.
+        not stored twice and `duplicate` is True. A message the schema cannot hold
+        as it is is stored fitted, and the original kept in `rejected`.
         """
+        original, fitted = message, fit_message(message)
+        message, notes = fitted.message, fitted.notes
         async with self.session() as session:
             if message.external_id:
                 found = await session.scalar(
@@ -104,7 +108,7 @@ class Store:
                 )
                 if found is not None:
                     conversation = await session.get(Conversation, found.conversation_id)
-                    return Received(conversation, found, True)
+                    return Received(conversation, found, True, message)
             conversation = await self._conversation(session, message)
             stored = StoredMessage(
                 conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
@@ -118,7 +122,9 @@ class Store:
             except IntegrityError:  # the same delivery racing in twice: the other one won
                 await session.rollback()
                 return await self.receive(message)
-            return Received(conversation, stored, False)
+            if notes:
+                await self.keep_rejected(message.channel, original_payload(original), "stored with changes: " + "; ".join(notes), message.received_at)
+            return Received(conversation, stored, False, message)
 
     async def _conversation(self, session: Any, message: Message) -> Conversation:
         query = select(Conversation).where(
@@ -222,8 +228,12 @@ class Store:
 
     async def keep_rejected(self, channel: str, payload: str, error: str, at: datetime) -> None:
         """Keep what a channel could not read, so nothing that arrived is lost."""
+        row = Rejected(  # fitted like a message: this is where unfit input ends up, so it must never fail
+            channel=fit_text("channel", channel, LIMITS["channel"], []), payload=_clip(payload),
+            error=_clip(error[:ERROR_LIMIT]), received_at=storable_moment(at),
+        )
         async with self.session() as session:
-            session.add(Rejected(channel=channel, payload=_clip(payload), error=_clip(error)[:2000], received_at=at))
+            session.add(row)
             await session.commit()
 
     async def rejected(self) -> Sequence[Rejected]:
