@@ -103,6 +103,11 @@ def shown(value: str, limit: int = 60) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
+# Line breaks JSON leaves raw in strings but many line readers split on (str.splitlines, older JavaScript):
+# escaped, so one output line is one line for every reader.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 class Output:
     """Writes one JSON object per line as UTF-8 (stdout by default)."""
 
@@ -112,7 +117,7 @@ class Output:
 
     def write(self, obj: dict[str, Any], flush: bool = False) -> None:
         # the last guard: a lone surrogate anywhere (the echo of an input, an error message) becomes U+FFFD
-        line = valid_unicode(json.dumps(obj, ensure_ascii=False)) + "\n"
+        line = valid_unicode(json.dumps(obj, ensure_ascii=False)).translate(_LINE_BREAKS) + "\n"
         self.stream.write(line.encode("utf-8") if not hasattr(self.stream, "encoding") else line)
         if flush:
             self.flush()
