@@ -14,6 +14,7 @@ from typing import Callable, TextIO
 
 from bot.hours import utc_offset
 from bot.message import Message, Reply, Style
+from bot.text import NotUTF8, utf8
 
 CHANNEL = "console"
 log = logging.getLogger(__name__)
@@ -42,9 +43,9 @@ async def _read_line(stream: TextIO) -> str | None:
     if line == b"":
         return None
     try:
-        return line.decode("utf-8").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise Unreadable(f"that line is not UTF-8 (byte 0x{line[exc.start]:02x} at position {exc.start + 1}); nothing was sent") from None
+        return utf8(line).rstrip("\r\n")
+    except NotUTF8 as exc:
+        raise Unreadable(f"that line is {exc}; nothing was sent") from None
 
 
 async def run_console(

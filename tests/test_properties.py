@@ -82,7 +82,8 @@ FIELDS = {
     "language": st.none() | TEXT | JSON,
     "timezone": st.none() | TEXT | JSON,
     # unique when valid, so no line is a redelivery of another; any other shape is an error line
-    "id": st.none() | st.builds(lambda: next(_ids)) | st.builds(lambda t: f"{next(_ids)}{t}", TEXT) | st.floats() | st.lists(JSON),
+    "id": st.none() | st.builds(lambda: next(_ids)) | st.builds(lambda t: f"{next(_ids)}{t}", TEXT)
+    | st.floats() | st.lists(JSON),
 }
 
 

@@ -53,7 +53,8 @@ def test_over_long_ids_stay_unique_when_cut():
 def test_nul_and_lone_surrogates_are_replaced():
     message = buyer_message("hi \ud800 there", sender="tg\x00user", name="Ana\udcff")
     fitted = fit_message(message)
-    assert (fitted.message.text, fitted.message.sender, fitted.message.sender_name) == ("hi \ufffd there", "tg\ufffduser", "Ana\ufffd")
+    fields = (fitted.message.text, fitted.message.sender, fitted.message.sender_name)
+    assert fields == ("hi \ufffd there", "tg\ufffduser", "Ana\ufffd")
     assert "text: NUL or lone surrogate characters replaced by U+FFFD" in fitted.notes
     assert fit_message(buyer_message("a whole emoji \ud83d\ude00")).message.text == "a whole emoji \U0001F600"
 

@@ -14,7 +14,7 @@ import sys
 from datetime import datetime, timezone
 from typing import IO, Any, Iterator
 
-from bot.text import valid_unicode
+from bot.text import NotUTF8, utf8, valid_unicode
 
 
 class BadLine(ValueError):
@@ -33,9 +33,9 @@ def numbered_lines(stream: IO[Any] | None = None) -> Iterator[tuple[int, bytes]]
 
 def decode(line: bytes) -> str:
     try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadLine(f"not UTF-8 (byte 0x{line[exc.start]:02x} at position {exc.start + 1})") from None
+        return utf8(line)
+    except NotUTF8 as exc:
+        raise BadLine(str(exc)) from None
 
 
 def parse_object(line: bytes) -> dict[str, Any]:

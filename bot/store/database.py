@@ -123,7 +123,8 @@ class Store:
                 await session.rollback()
                 return await self.receive(message)
             if notes:
-                await self.keep_rejected(message.channel, original_payload(original), "stored with changes: " + "; ".join(notes), message.received_at)
+                changes = "stored with changes: " + "; ".join(notes)
+                await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
             return Received(conversation, stored, False, message)
 
     async def _conversation(self, session: Any, message: Message) -> Conversation:
