@@ -57,7 +57,7 @@ def parse_zone(value: str | None) -> tzinfo | None:
         return timezone(-delta if sign == "-" else delta)
     try:
         return ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a "name" too long for a file name
         return None
 
 

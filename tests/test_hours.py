@@ -96,3 +96,8 @@ def test_utc_offsets_for_buyers():
     assert utc_offset(datetime(2026, 11, 23, 9, tzinfo=timezone(timedelta(hours=-5)))) == "-05:00"
     assert utc_offset(datetime(2026, 11, 23, 9, tzinfo=timezone(timedelta(hours=5, minutes=30)))) == "+05:30"
     assert utc_offset(datetime(2026, 11, 23, 9)) is None
+
+
+def test_a_time_zone_that_is_no_zone_is_unknown_not_a_crash():
+    assert parse_zone("😀" * 64) is None  # too long to be a file name in tzdata
+    assert parse_zone("../../etc/passwd") is None
