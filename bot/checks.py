@@ -24,7 +24,7 @@ from replies.render import problems
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     intent_files: int = 0
-    answer_files: int = 0
+    answer_files: int | None = 0  # None: a list checked on its own, without answers
     intents: IntentSet | None = None
 
     @property
@@ -39,7 +39,8 @@ class CheckResult:
         counted = ""
         if self.intents is not None:
             counted = f" ({len(self.intents.ids)} intents, {len(self.intents.examples())} examples)"
-        return (f"checked {self.intent_files} intent files{counted} and {self.answer_files} answer files: "
+        answers = "no answers (a list on its own)" if self.answer_files is None else f"{self.answer_files} answer files"
+        return (f"checked {self.intent_files} intent files{counted} and {answers}: "
                 f"{_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}")
 
 
@@ -48,10 +49,19 @@ def _plural(count: int, word: str) -> str:
 
 
 def check_data(intents_dir: Path, replies_dir: Path) -> CheckResult:
-    """Check the intent lists and the replies folder; never raises DataError."""
+    """Check the intent lists and the replies folder; never raises DataError.
+
+    A list that shares no intent with the answers is checked on its own (any
+    intent list, e.g. for `kefu eval --intents`): no answers, no catalogue expected.
+    """
     result = CheckResult()
     result.intents = _check_intents(intents_dir, result)
     book = _check_replies(replies_dir, result)
+    if result.intents is not None and book is not None and not set(result.intents.ids) & set(book.reference.answers):
+        result.findings = [f for f in result.findings if not f.path.is_relative_to(replies_dir)]
+        result.answer_files = None
+        result.findings += find_conflicts(result.intents)
+        return result
     if result.intents is not None:
         for missing in [i for i in CATALOGUE if i not in result.intents.intents]:
             result.findings.append(Finding(

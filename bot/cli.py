@@ -107,6 +107,8 @@ def chat(
 @app.command()
 def classify(
     translator: str = typer.Option("none", "--translator", "-t", help="none, google, deepl, microsoft, libre, mymemory or table:PATH."),
+    intents: Optional[Path] = typer.Option(None, "--intents", help="Another intent lists folder (any list, no answers needed).",
+                                           show_default=False),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Classify JSON lines from stdin: {"text", "language"?} → {"text", "language", "pivot", "intent", "score", "handoff"}.
@@ -114,15 +116,15 @@ def classify(
     Stores nothing; loads once and streams, one output line per input line, in order.
     """
     from bot.app import configured_translator, make_detector
-    from bot.brain import load_brain
+    from bot.brain import load_matcher
     from bot.handoff import is_angry
     from bot.understand import understand
 
     settings = settings_or_exit(config)
 
     async def main() -> None:
-        brain = load_brain(settings)
-        detector = make_detector(settings, english_words=brain.matcher.words("en"))
+        matcher = load_matcher(settings, intents)
+        detector = make_detector(settings, english_words=matcher.words("en"))
         chosen = configured_translator(settings, translator)
         out = sys.stdout
         for line in sys.stdin:
@@ -137,7 +139,7 @@ def classify(
             except (ValueError, KeyError) as exc:
                 out.write(json.dumps({"text": None, "error": f"bad input line: {exc}"}) + "\n")
                 continue
-            u = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=hint)
+            u = await understand(text, detector=detector, translator=chosen, matcher=matcher, hint=hint)
             result = {
                 "text": text, "language": u.language, "pivot": u.pivot, "intent": u.match.intent,
                 "score": round(u.match.score, 1), "handoff": u.match.handoff or is_angry(text, u.pivot),
