@@ -47,8 +47,8 @@ def intents_check(
 ) -> None:
     """Validate the intent lists, answers, facts and hours, and find conflicting examples.
 
-    A list none of whose intents has an answer (any intent list, e.g. a benchmark's)
-    is checked on its own: no answers or catalogue ids are expected of it.
+    Another folder than the configured intents_dir, when no replies_dir is configured
+    either, is checked on its own as any intent list: no answers or catalogue ids expected.
     Exit status 1 when there are errors (the bot would refuse these files); warnings alone exit 0.
     """
     from bot.admin_views import print_finding
@@ -58,7 +58,10 @@ def intents_check(
     folder = path or settings.intents_dir
     if not folder.is_dir():
         raise fail(f"{folder}: not an intent lists folder")
-    result = check_data(folder, settings.replies_dir)
+    from replies.answers import REPLIES_DIR
+
+    shop = folder.resolve() == settings.intents_dir.resolve() or settings.replies_dir.resolve() != REPLIES_DIR.resolve()
+    result = check_data(folder, settings.replies_dir if shop else None)
     for finding in result.errors + result.warnings:
         print_finding(console, finding)
     console.print(result.summary(), style="bold red" if result.errors else "bold green", highlight=False, soft_wrap=True)

@@ -48,20 +48,20 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def check_data(intents_dir: Path, replies_dir: Path) -> CheckResult:
+def check_data(intents_dir: Path, replies_dir: Path | None) -> CheckResult:
     """Check the intent lists and the replies folder; never raises DataError.
 
-    A list that shares no intent with the answers is checked on its own (any
-    intent list, e.g. for `kefu eval --intents`): no answers, no catalogue expected.
+    Without a replies folder the list is checked on its own (any intent list,
+    e.g. for `kefu eval --intents`): no answers, no catalogue ids expected.
     """
     result = CheckResult()
     result.intents = _check_intents(intents_dir, result)
-    book = _check_replies(replies_dir, result)
-    if result.intents is not None and book is not None and not set(result.intents.ids) & set(book.reference.answers):
-        result.findings = [f for f in result.findings if not f.path.is_relative_to(replies_dir)]
+    if replies_dir is None:
         result.answer_files = None
-        result.findings += find_conflicts(result.intents)
+        if result.intents is not None:
+            result.findings += find_conflicts(result.intents)
         return result
+    book = _check_replies(replies_dir, result)
     if result.intents is not None:
         for missing in [i for i in CATALOGUE if i not in result.intents.intents]:
             result.findings.append(Finding(

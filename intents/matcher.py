@@ -31,7 +31,7 @@ OOS_PROBABILITY = 0.3
 MODEL_WEIGHT = 0.6  # share of the linear model's probability in the combined score
 KEYWORD_BONUS = 6.0
 EXACT = 96  # a fuzzy score this high is the same sentence as an example, typos aside
-TOP_K = 4  # intents whose examples the fuzzy stage reads (bench/intents.py: more changes no decision on the eval set)
+TOP_K = 3  # intents whose examples the fuzzy stage reads: on eval_en and CLINC150 val, 2 to 10 decide the same (±1 row)
 
 
 def _sort_tokens(text: str) -> str:

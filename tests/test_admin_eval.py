@@ -115,7 +115,8 @@ def test_evaluate_matches_measures_matches_made_elsewhere(brain, sample):
     assert report.confusions == [("goodbye", "order_status", 1)]
 
 
-def test_tuning_on_any_intent_list_stores_limits_the_matcher_then_uses(tmp_path):
+def test_tuning_on_any_intent_list_stores_limits_the_matcher_then_uses(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))  # the tuned limits stay with this test
     folder = write_intent_list(tmp_path / "speaker")
     rows = tmp_path / "val.tsv"
     rows.write_text("Weather.Forecast\tis it raining in london\nMusic.Play\tplay a song by queen\n"

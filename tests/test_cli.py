@@ -117,7 +117,8 @@ def test_hours_tells_the_buyers_time():
     assert "away" in result.output and babel_moment(tuesday_8_shanghai, "Europe/Moscow", "ru") in result.output
 
 
-def test_classify_reads_any_intent_list_and_trains_it_with_progress_on_stderr(tmp_path):
+def test_classify_reads_any_intent_list_and_trains_it_with_progress_on_stderr(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))  # a list this machine has never trained
     folder = write_intent_list(tmp_path / "speaker")
     stdin = '{"text": "will it snow tomorrow?"}\n{"text": "play me some jazz"}\n{"text": "who wrote hamlet"}\n'
     result = runner.invoke(app, ["classify", "--intents", str(folder)], input=stdin)

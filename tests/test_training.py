@@ -10,7 +10,8 @@ from intents.training import TrainingParams, train
 from tests.factories import SPEAKER_INTENTS, write_intent_list
 
 
-def test_a_new_list_trains_once_with_progress_then_loads_from_the_cache(tmp_path):
+def test_a_new_list_trains_once_with_progress_then_loads_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))
     intents = load_intents(write_intent_list(tmp_path / "speaker"))
     said = []
     matcher = Matcher(intents, progress=said.append)
