@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.clinc import write_lists  # noqa: E402
-from bot.evaluation import evaluate, evaluate_matches, read_tsv, tune  # noqa: E402
+from bot.admin.evaluation import evaluate, evaluate_matches, read_tsv, tune  # noqa: E402
 from intents import LISTS_DIR  # noqa: E402
 
 BIG = 15_000

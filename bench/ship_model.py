@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import evaluate_matches, read_tsv, tune  # noqa: E402
+from bot.admin.evaluation import evaluate_matches, read_tsv, tune  # noqa: E402
 from intents import LISTS_DIR  # noqa: E402
 from intents.catalog import load_intents  # noqa: E402
 from intents.matcher import Matcher  # noqa: E402

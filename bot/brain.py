@@ -21,7 +21,7 @@ from intents.catalog import IntentSet, list_files, load_intents
 from intents.matcher import Matcher
 from intents.model import LinearModel
 from intents.normalize import CONFIG_FILE
-from replies.answers import AnswerBook, load_answers
+from replies.answers import AnswerBook, Facts, load_answers
 from replies.render import problems
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,14 @@ def make_matcher(settings: Settings, intents: IntentSet, previous: LinearModel |
 def load_matcher(settings: Settings, intents_dir: Path | None = None) -> Matcher:
     """The matcher alone, of the configured lists or of any intent folder (no answers needed)."""
     return make_matcher(settings, load_intents(intents_dir or settings.intents_dir))
+
+
+def list_brain(settings: Settings, intents_dir: Path) -> Brain:
+    """A brain for any intent list: no answers (deciding never reads them), the shop's hours."""
+    intents = load_intents(intents_dir)
+    hours = load_hours(settings.hours_file) if settings.hours_file.is_file() else BusinessHours()
+    no_answers = AnswerBook(facts=Facts({}, {}, intents_dir, {}), languages={})
+    return Brain(intents, make_matcher(settings, intents), no_answers, hours)
 
 
 def load_brain(settings: Settings, previous: LinearModel | None = None) -> Brain:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.evaluation import evaluate_matches, read_tsv
+from bot.admin.evaluation import evaluate_matches, read_tsv
 from intents.catalog import load_intents
 from intents.matcher import Matcher
 from tests.conftest import DATA, REPO
