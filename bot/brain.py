@@ -8,6 +8,9 @@ change, loads the new set, and keeps the old one when the new one is broken
 from __future__ import annotations
 
 import logging
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +18,10 @@ from bot.config import Settings
 from bot.datafiles import DataError
 from bot.hours import BusinessHours, load_hours
 from intents.catalog import IntentSet, list_files, load_intents
-from intents.matcher import DEFAULT_THRESHOLD, Matcher
-from replies.answers import AnswerBook, load_answers
+from intents.matcher import Matcher
+from intents.model import LinearModel
+from intents.normalize import CONFIG_FILE
+from replies.answers import AnswerBook, Facts, load_answers
 from replies.render import problems
 
 log = logging.getLogger(__name__)
@@ -30,20 +35,53 @@ class Brain:
     hours: BusinessHours
 
 
-def load_brain(settings: Settings) -> Brain:
-    """Load and cross-check every data file; the first problem raises DataError."""
+def terminal_progress() -> Callable[[str], None]:
+    """Training progress on stderr (stdout may be a pipe of results, as with `kefu classify`)."""
+    start = time.monotonic()
+
+    def say(line: str) -> None:
+        sys.stderr.write(f"{line} ({time.monotonic() - start:.1f} s)\n")
+        sys.stderr.flush()
+
+    return say
+
+
+def make_matcher(settings: Settings, intents: IntentSet, previous: LinearModel | None = None) -> Matcher:
+    """The matcher for these intents, with kefu.yaml's thresholds over the tuned ones."""
+    return Matcher(intents, threshold=settings.threshold, oos_probability=settings.oos_probability,
+                   previous=previous, progress=terminal_progress())
+
+
+def load_matcher(settings: Settings, intents_dir: Path | None = None) -> Matcher:
+    """The matcher alone, of the configured lists or of any intent folder (no answers needed)."""
+    return make_matcher(settings, load_intents(intents_dir or settings.intents_dir))
+
+
+def list_brain(settings: Settings, intents_dir: Path) -> Brain:
+    """A brain for any intent list: no answers (deciding never reads them), the shop's hours."""
+    intents = load_intents(intents_dir)
+    hours = load_hours(settings.hours_file) if settings.hours_file.is_file() else BusinessHours()
+    no_answers = AnswerBook(facts=Facts({}, {}, intents_dir, {}), languages={})
+    return Brain(intents, make_matcher(settings, intents), no_answers, hours)
+
+
+def load_brain(settings: Settings, previous: LinearModel | None = None) -> Brain:
+    """Load and cross-check every data file; the first problem raises DataError.
+
+    `previous` (the model serving now) seeds training when the intent files changed.
+    """
     intents = load_intents(settings.intents_dir)
     answers = load_answers(settings.replies_dir)
     found = problems(answers, intents.ids)
     if found:
         raise found[0]
     hours = load_hours(settings.hours_file) if settings.hours_file.is_file() else BusinessHours()
-    threshold = settings.threshold if settings.threshold is not None else DEFAULT_THRESHOLD
-    return Brain(intents, Matcher(intents, threshold=threshold), answers, hours)
+    return Brain(intents, make_matcher(settings, intents, previous), answers, hours)
 
 
 def watched_files(settings: Settings) -> list[Path]:
     files = list_files(settings.intents_dir) if settings.intents_dir.is_dir() else []
+    files += [settings.intents_dir / CONFIG_FILE]
     files += sorted(settings.replies_dir.glob("*.yaml")) + sorted((settings.replies_dir / "answers").glob("*.yaml"))
     return files
 
@@ -74,8 +112,8 @@ class BrainHolder:
         if stamp == self._stamp:
             return False
         self._stamp = stamp
-        try:
-            self.brain = load_brain(self.settings)
+        try:  # the old brain answers until the new one (its model trained) is ready
+            self.brain = load_brain(self.settings, previous=self.brain.matcher.model)
         except DataError as exc:
             self.last_error = exc
             log.error("kept the previous intents and answers: %s", exc)

@@ -26,7 +26,8 @@ class Settings:
     replies_dir: Path = REPLIES_DIR
     translator: str = "google"
     translator_timeout: float = 5.0
-    threshold: float | None = None  # None: the matcher's calibrated default
+    threshold: float | None = None  # None: what `kefu eval --tune` chose, else the matcher's default
+    oos_probability: float | None = None  # likewise: the out-of-scope probability at which no intent is chosen
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_EXPECTED))
     primary_languages: list[str] = field(default_factory=lambda: list(PRIMARY))
     agent_language: str = "en"
@@ -87,7 +88,7 @@ def _coerce(name: str, value: Any, path: Path, line: int) -> Any:
         return folder
     if isinstance(default, bool):
         return expect(value, bool, path, line, name)
-    if isinstance(default, (int, float)) or name == "threshold":
+    if isinstance(default, (int, float)) or name in ("threshold", "oos_probability"):
         try:
             return type(default)(value) if default is not None else float(value)
         except (TypeError, ValueError):

@@ -4,6 +4,8 @@ Every `*.yaml` file in the lists folder holds a list of intents. Files in a
 sub-folder named for a language (`es/`, `ru/`…) add native-language example
 phrasings to intents defined at the top level. The special id `out_of_scope`
 holds examples the bot must not answer: they teach the matcher what to reject.
+An optional `normalization.yaml` beside them says how this list reads text
+(shorthand, courtesy words); without it the engine's plain normalisation is used.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.datafiles import DataError, LineDict, LineList, expect, load_yaml
+from intents.normalize import CONFIG_FILE, GENERIC, Normalizer, load_normalizer
 
 OUT_OF_SCOPE = "out_of_scope"
 # The catalogue of ../shared/domain.md: tests, evaluation files and admin tools
@@ -25,7 +28,9 @@ CATALOGUE = (
     "tracking_not_updated", "delivery_delay", "not_received", "return_exchange", "refund_status",
     "item_problem", "dispute", "negative_feedback", "positive_feedback", "human_agent", "thanks", "goodbye",
 )
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Any stable identifier: the shipped lists use lower_snake_case, other lists bring their own.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+_WORD = re.compile(r"[^\W\d_]+")
 LANGUAGE_DIR = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
 KNOWN_KEYS = {"id", "description", "handoff", "priority", "keywords", "examples"}
 
@@ -54,6 +59,7 @@ class Intent:
 class IntentSet:
     intents: dict[str, Intent]
     digest: str  # hash of every file's bytes: the model cache key
+    normalizer: Normalizer = GENERIC
 
     @property
     def ids(self) -> list[str]:
@@ -63,12 +69,16 @@ class IntentSet:
     def examples(self) -> list[tuple[str, Example]]:
         return [(intent.id, ex) for intent in self.intents.values() for ex in intent.examples]
 
+    def words(self, language: str = "en") -> set[str]:
+        """The words of the examples in one language."""
+        return {word for _, ex in self.examples() if ex.language == language for word in _WORD.findall(ex.text.lower())}
+
 
 def list_files(folder: Path) -> list[Path]:
     """The intent files of a folder, in a stable order (top level first)."""
     if not folder.is_dir():
         raise DataError(folder, None, "intent lists folder not found")
-    top = sorted(folder.glob("*.yaml"))
+    top = sorted(p for p in folder.glob("*.yaml") if p.name != CONFIG_FILE)
     native = sorted(p for p in folder.glob("*/*.yaml") if LANGUAGE_DIR.match(p.parent.name))
     return top + native
 
@@ -79,6 +89,11 @@ def load_intents(folder: Path) -> IntentSet:
     if not files:
         raise DataError(folder, None, "no intent files (*.yaml) in this folder")
     digest = hashlib.sha256()
+    config = folder / CONFIG_FILE
+    normalizer = GENERIC
+    if config.is_file():
+        normalizer = load_normalizer(config)
+        digest.update(CONFIG_FILE.encode() + b"\0" + config.read_bytes())
     intents: dict[str, Intent] = {}
     for path in files:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
@@ -88,7 +103,7 @@ def load_intents(folder: Path) -> IntentSet:
     for intent in intents.values():
         if not intent.examples:
             raise DataError(intent.path or folder, intent.line, f"intent {intent.id!r} has no examples")
-    return IntentSet(intents=intents, digest=digest.hexdigest()[:16])
+    return IntentSet(intents=intents, digest=digest.hexdigest()[:16], normalizer=normalizer)
 
 
 def _entries(path: Path) -> list[tuple[LineDict, int]]:
@@ -107,7 +122,7 @@ def _add_entry(intents: dict[str, Intent], entry: LineDict, line: int, path: Pat
         raise DataError(path, line, "intent without an id")
     intent_id = expect(entry["id"], str, path, entry.line_of("id"), "id")
     if not ID_PATTERN.match(intent_id):
-        raise DataError(path, entry.line_of("id"), f"id {intent_id!r} must be lower_snake_case")
+        raise DataError(path, entry.line_of("id"), f"id {intent_id!r}: use letters, digits, _ . : - (e.g. lower_snake_case)")
     examples = [
         Example(text, language, path, line_no)
         for text, line_no in _texts(entry, "examples", path, line)

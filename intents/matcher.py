@@ -3,36 +3,35 @@
 Two scorers, each doing what it is good at (see ../shared/MEASURED.md):
 - a linear model over n-grams decides between intents and knows what
   out-of-scope looks like, because `out_of_scope` is one of its classes;
-- rapidfuzz finds the nearest example of each intent: near-exact matches win
-  outright, and the matched example explains the decision to an admin.
-Keywords add a small bonus. Below the threshold, or when out-of-scope wins,
-no intent is forced on the message: `Match.intent` is None.
+- rapidfuzz finds the nearest example of the intents the model finds likely
+  (its top few, plus any intent one of whose examples is the message itself,
+  found by a hash lookup): near-exact matches win outright, and the matched
+  example explains the decision to an admin.
+Keywords add a small bonus. Below the threshold, or when out-of-scope is
+likely enough, no intent is forced on the message: `Match.intent` is None.
+Both limits are tuned per set of intent files by `kefu eval --tune`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from intents.catalog import OUT_OF_SCOPE, IntentSet
-from intents.model import LinearModel, load_or_train
-from intents.normalize import normalize
+from intents.model import LinearModel
+from intents.modelstore import Calibration, load_calibration, load_or_train, model_name
+from intents.normalize import Normalizer
+from intents.training import Progress, TrainingParams
 
-# Calibrated with bench/intents.py (see docs/matcher.md): an in-scope intent wins
-# when its combined score reaches the threshold and the model gives out-of-scope
-# less than OOS_PROBABILITY.
+# Used until `kefu eval --tune` stores thresholds for a set of intent files (see docs/matcher.md).
 DEFAULT_THRESHOLD = 45.0
 OOS_PROBABILITY = 0.3
 MODEL_WEIGHT = 0.6  # share of the linear model's probability in the combined score
-MODEL_C = 10.0  # inverse regularisation of the logistic regression
 KEYWORD_BONUS = 6.0
 EXACT = 96  # a fuzzy score this high is the same sentence as an example, typos aside
-
-
-_WORD = re.compile(r"[^\W\d_]+")
+TOP_K = 3  # intents whose examples the fuzzy stage reads: on eval_en and CLINC150 val, 2 to 10 decide the same (±1 row)
 
 
 def _sort_tokens(text: str) -> str:
@@ -56,78 +55,138 @@ class Match:
     candidates: tuple[Candidate, ...]
     threshold: float
     normalized: str
-    out_of_scope: float = 0.0  # the model's probability that no intent fits
+    out_of_scope: float = 0.0  # the model's probability that no intent fits (1.0: the text is an out_of_scope example)
+    oos_probability: float = OOS_PROBABILITY  # the limit it was held to
+    near_exact: bool = False  # the best candidate has an example that is this text, typos aside
 
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
+    def decided(self, threshold: float, oos_probability: float) -> str | None:
+        """The intent chosen under these limits: the one rule the matcher, `kefu eval` and tuning share."""
+        best = self.best
+        if best is None:
+            return None
+        if self.near_exact:  # an example, typos aside, wins at any threshold
+            return best.intent
+        if self.out_of_scope >= oos_probability or best.score < threshold:
+            return None
+        return best.intent
+
 
 class Matcher:
     """Built once per set of intent files; `match` is cheap and thread-safe."""
 
-    def __init__(self, intents: IntentSet, threshold: float = DEFAULT_THRESHOLD, model: LinearModel | None = None) -> None:
+    def __init__(
+        self, intents: IntentSet, threshold: float | None = None, model: LinearModel | None = None, *,
+        oos_probability: float | None = None, params: TrainingParams = TrainingParams(),
+        previous: LinearModel | None = None, progress: Progress | None = None,
+    ) -> None:
         self.intents = intents
-        self.threshold = threshold
-        pairs = sorted(intents.examples(), key=lambda pair: pair[0])
-        self._choices = [normalize(ex.text) for _, ex in pairs]
-        # token_sort_ratio is ratio over sorted tokens: sort the examples once, not per message
-        self._sorted_choices = [_sort_tokens(text) for text in self._choices]
-        self._originals = [ex.text for _, ex in pairs]
+        self.normalizer: Normalizer = intents.normalizer
+        self.name = model_name(intents.digest, params)
+        pairs = intents.examples()
+        texts = [self.normalizer(ex.text) for _, ex in pairs]
         labels = [intent for intent, _ in pairs]
         self.languages = frozenset(ex.language for _, ex in pairs)
-        self.classes = sorted(set(labels))
-        self._starts = np.array([labels.index(c) for c in self.classes], dtype=np.int64)
-        self._keywords = {
-            intent.id: tuple(normalize(k) for k in intent.keywords if normalize(k)) for intent in intents.intents.values()
-        }
-        self.model = model or load_or_train(f"{intents.digest}-c{MODEL_C}", self._choices, labels, c=MODEL_C)
-        self._model_order = np.array([self.model.classes.index(c) for c in self.classes], dtype=np.int64)
-        self._oos = self.classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.classes else None
+        self.model = model or load_or_train(self.name, texts, labels, params, previous=previous, progress=progress)
+        self.classes = list(self.model.classes)
+        position = {c: i for i, c in enumerate(self.classes)}
+        self._sorted: list[list[str]] = [[] for _ in self.classes]  # per intent: examples, tokens sorted
+        self._originals: list[list[str]] = [[] for _ in self.classes]
+        self._exact: dict[str, tuple[int, int]] = {}  # sorted tokens → (intent, example): the hash stage
+        for (intent, ex), text in zip(pairs, texts):
+            c = position[intent]
+            key = _sort_tokens(text)
+            self._exact.setdefault(key, (c, len(self._sorted[c])))
+            self._sorted[c].append(key)
+            self._originals[c].append(ex.text)
+        self._keywords: dict[str, list[int]] = {}
+        for intent in intents.intents.values():
+            for keyword in {self.normalizer(k) for k in intent.keywords} - {""}:
+                self._keywords.setdefault(keyword, []).append(position[intent.id])
+        self._keyword_words = max((k.count(" ") + 1 for k in self._keywords), default=0)
+        self._keyword_starts = frozenset(k.split()[0] for k in self._keywords)
+        self._oos = position.get(OUT_OF_SCOPE)
+        self.calibration: Calibration | None = load_calibration(self.name)
+        tuned = self.calibration
+        self.threshold = threshold if threshold is not None else tuned.threshold if tuned else DEFAULT_THRESHOLD
+        self.oos_probability = (oos_probability if oos_probability is not None
+                                else tuned.oos_probability if tuned else OOS_PROBABILITY)
 
     def match(self, text: str) -> Match:
-        normalized = normalize(text)
+        normalized = self.normalizer(text)
         if not normalized:
-            return Match(None, 0.0, True, (), self.threshold, normalized)
-        fuzzy_all = process.cdist([_sort_tokens(normalized)], self._sorted_choices, scorer=fuzz.ratio, dtype=np.uint8, workers=1)[0]
-        best_index = np.maximum.reduceat(fuzzy_all, self._starts)
-        argbest = self._argmax_per_class(fuzzy_all)
-        probabilities = self.model.probabilities(normalized)[self._model_order]
-        padded = f" {normalized} "
-        bonus = np.array([KEYWORD_BONUS if any(f" {k} " in padded for k in self._keywords.get(c, ())) else 0.0 for c in self.classes])
-        combined = 100 * MODEL_WEIGHT * probabilities + (1 - MODEL_WEIGHT) * best_index + bonus
-        nearest = int(np.argmax(best_index))
-        exact = self.classes[nearest] if best_index[nearest] >= EXACT else None  # an example, typos aside
+            return Match(None, 0.0, True, (), self.threshold, normalized, oos_probability=self.oos_probability)
+        probabilities = self.model.probabilities(normalized)
+        key = _sort_tokens(normalized)
+        fuzzy = np.zeros(len(self.classes))
+        nearest: dict[int, int] = {}
+        likely = np.argpartition(-probabilities, TOP_K)[:TOP_K] if len(self.classes) > TOP_K else range(len(self.classes))
+        for c in likely:
+            self._nearest(int(c), key, fuzzy, nearest)
+        hit = self._exact.get(key)
+        if hit is not None:
+            fuzzy[hit[0]], nearest[hit[0]] = 100.0, hit[1]
+        combined = 100 * MODEL_WEIGHT * probabilities + (1 - MODEL_WEIGHT) * fuzzy + self._bonus(normalized)
+        closest = int(np.argmax(fuzzy))
+        exact = closest if fuzzy[closest] >= EXACT else None  # an example, typos aside
         if exact is not None:
-            combined[self.classes.index(exact)] = 100.0
+            combined[exact] = 100.0
         combined = np.minimum(combined, 100.0)
-        out_of_scope = probabilities[self._oos] if self._oos is not None else 0.0
+        out_of_scope = float(probabilities[self._oos]) if self._oos is not None else 0.0
+        if exact is not None and exact == self._oos:
+            out_of_scope = 1.0
         if self._oos is not None:
-            combined[self._oos] = 100 * out_of_scope  # shown beside the others, never chosen as an intent
-        order = [i for i in np.argsort(-combined) if i != self._oos]
+            combined[self._oos] = -1.0  # shown as out_of_scope, never chosen as an intent
+        top = self._top(combined, probabilities, key, fuzzy, nearest)
         candidates = tuple(
-            Candidate(
-                intent=self.classes[i], score=round(float(combined[i]), 1), probability=float(probabilities[i]),
-                fuzzy=float(best_index[i]), example=self._originals[argbest[i]],
-            )
-            for i in order[:3]
+            Candidate(intent=self.classes[c], score=round(float(combined[c]), 1), probability=float(probabilities[c]),
+                      fuzzy=float(fuzzy[c]), example=self._originals[c][nearest[c]])
+            for c in top
         )
-        top = candidates[0]
-        if exact is None and (out_of_scope >= OOS_PROBABILITY or top.score < self.threshold):
-            return Match(None, top.score, True, candidates, self.threshold, normalized, float(out_of_scope))
-        if exact == OUT_OF_SCOPE:
-            return Match(None, top.score, True, candidates, self.threshold, normalized, 1.0)
-        handoff = self.intents.intents[top.intent].handoff
-        return Match(top.intent, top.score, handoff, candidates, self.threshold, normalized, float(out_of_scope))
+        match = Match(None, candidates[0].score if candidates else 0.0, True, candidates, self.threshold, normalized,
+                      out_of_scope, self.oos_probability, near_exact=exact is not None and exact != self._oos)
+        intent = match.decided(self.threshold, self.oos_probability)
+        if intent is None:
+            return match
+        return Match(intent, match.score, self.intents.intents[intent].handoff, candidates, self.threshold, normalized,
+                     out_of_scope, self.oos_probability, match.near_exact)
+
+    def _nearest(self, c: int, key: str, fuzzy: np.ndarray, nearest: dict[int, int]) -> None:
+        found = process.extractOne(key, self._sorted[c], scorer=fuzz.ratio, processor=None)
+        if found is not None:
+            fuzzy[c], nearest[c] = found[1], found[2]
+
+    def _top(self, combined: np.ndarray, probabilities: np.ndarray, key: str, fuzzy: np.ndarray, nearest: dict[int, int]) -> list[int]:
+        """The best three intents; one the fuzzy stage skipped gets its similarity now, which may reorder them."""
+        while True:
+            order = [int(c) for c in np.argsort(-combined, kind="stable")[:4] if c != self._oos][:3]
+            missing = [c for c in order if c not in nearest]
+            if not missing:
+                return order
+            for c in missing:
+                self._nearest(c, key, fuzzy, nearest)
+                combined[c] = min(100.0, combined[c] + (1 - MODEL_WEIGHT) * fuzzy[c])
+
+    def _bonus(self, normalized: str) -> np.ndarray | float:
+        if not self._keywords:
+            return 0.0
+        words = normalized.split()
+        found = [c for i, word in enumerate(words) if word in self._keyword_starts
+                 for n in range(1, min(self._keyword_words, len(words) - i) + 1)
+                 for c in self._keywords.get(" ".join(words[i : i + n]), ())]
+        if not found:
+            return 0.0
+        bonus = np.zeros(len(self.classes))
+        bonus[found] = KEYWORD_BONUS
+        return bonus
 
     def words(self, language: str = "en") -> set[str]:
         """The words of the examples in one language."""
-        return {word for _, ex in self.intents.examples() if ex.language == language for word in _WORD.findall(ex.text.lower())}
+        return self.intents.words(language)
 
     def has_language(self, language: str) -> bool:
         """True when the lists hold native example phrasings in `language`."""
         return language in self.languages or language.split("-")[0] in self.languages
-
-    def _argmax_per_class(self, scores: np.ndarray) -> np.ndarray:
-        ends = np.append(self._starts[1:], len(scores))
-        return np.array([start + int(np.argmax(scores[start:end])) for start, end in zip(self._starts, ends)])

@@ -1,33 +1,39 @@
 """A small linear model over character and word n-grams.
 
-Trained with scikit-learn when the intent files change, then exported to plain
-numpy arrays and cached by the files' hash. Scoring a message needs only numpy
-and a dict lookup per n-gram, so start-up never pays for importing sklearn
-(about 1.5 s) once the cache is warm.
+Trained by intents.training when the intent files change and stored as numpy
+arrays (see intents.modelstore). Scoring a message needs only numpy and a dict
+lookup per word: the n-gram ids of a word are worked out once and remembered,
+so the hot path never rebuilds a word's n-grams.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+import io
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 CHAR_NGRAMS = (2, 5)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+WORD_CACHE = 50_000  # words whose n-gram ids are remembered; buyers reuse the same few thousand
+
+
+def char_features(word: str) -> list[str]:
+    """Character 2–5-grams of one word, padded with spaces so starts and ends count."""
+    padded = f" {word} "
+    size = len(padded)
+    low, high = CHAR_NGRAMS
+    return [padded[i : i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1)]
 
 
 def features(text: str) -> list[str]:
     """N-grams of a normalised text: char 2–5 within word boundaries, word 1–2."""
-    out: list[str] = []
     words = text.split()
-    low, high = CHAR_NGRAMS
+    out: list[str] = []
     for word in words:
-        padded = f" {word} "
-        size = len(padded)
-        for n in range(low, min(high, size) + 1):
-            out.extend(padded[i : i + n] for i in range(size - n + 1))
+        out.extend(char_features(word))
     out.extend("w:" + w for w in words)
     out.extend(f"w:{a} {b}" for a, b in zip(words, words[1:]))
     return out
@@ -37,90 +43,70 @@ def features(text: str) -> list[str]:
 class LinearModel:
     classes: list[str]
     vocabulary: dict[str, int]
-    idf: np.ndarray  # (features,)
-    coef: np.ndarray  # (features, classes): columns gathered per message
-    intercept: np.ndarray  # (classes,)
+    idf: np.ndarray  # (features,) float32
+    coef: np.ndarray  # (features, classes) float32: rows gathered per message
+    intercept: np.ndarray  # (classes,) float32
+    _word_ids: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def feature_ids(self, normalized: str) -> list[int]:
+        """Vocabulary ids of the n-grams of a normalised text (repeats kept: they are the term counts)."""
+        get = self.vocabulary.get
+        cache = self._word_ids
+        words = normalized.split()
+        ids: list[int] = []
+        for word in words:
+            known = cache.get(word)
+            if known is None:
+                known = [i for i in map(get, char_features(word) + ["w:" + word]) if i is not None]
+                if len(cache) >= WORD_CACHE:
+                    cache.clear()
+                cache[word] = known
+            ids.extend(known)
+        for a, b in zip(words, words[1:]):
+            i = get(f"w:{a} {b}")
+            if i is not None:
+                ids.append(i)
+        return ids
+
+    def scores(self, normalized: str) -> np.ndarray:
+        """Raw class scores (before softmax) for one normalised text."""
+        counts = Counter(self.feature_ids(normalized))
+        if not counts:
+            return self.intercept.astype(np.float64)
+        index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        weights = self.idf[index]
+        if len(counts) != counts.total():  # a repeated n-gram: sublinear tf, as in training
+            weights = weights * (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
+        scores = (weights @ self.coef[index]) / np.sqrt(weights @ weights) + self.intercept
+        return scores.astype(np.float64)
 
     def probabilities(self, normalized: str) -> np.ndarray:
         """Class probabilities (softmax) for one normalised text."""
-        get = self.vocabulary.get
-        ids = [i for i in map(get, features(normalized)) if i is not None]
-        if not ids:
-            scores = self.intercept
-        else:
-            index, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
-            weights = (1.0 + np.log(counts)) * self.idf[index]  # sublinear tf × idf, as in training
-            weights /= np.linalg.norm(weights)
-            scores = weights @ self.coef[index] + self.intercept
+        scores = self.scores(normalized)
         exp = np.exp(scores - scores.max())
         return exp / exp.sum()
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    def to_bytes(self) -> bytes:
+        """A compact file: float16 weights, compressed; a shipped model stays small."""
         vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        np.savez(
-            tmp, version=FORMAT_VERSION, classes=np.array(self.classes), vocabulary=np.array(vocab),
-            idf=self.idf, coef=self.coef, intercept=self.intercept,
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer, version=FORMAT_VERSION, classes=np.array(self.classes),
+            vocabulary=np.frombuffer("\n".join(vocab).encode(), dtype=np.uint8),
+            idf=self.idf.astype(np.float16), coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
         )
-        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        return buffer.getvalue()
 
     @classmethod
     def load(cls, path: Path) -> "LinearModel":
         with np.load(path, allow_pickle=False) as data:
             if int(data["version"]) != FORMAT_VERSION:
-                raise ValueError("model cache from another version")
-            vocab = data["vocabulary"].tolist()
+                raise ValueError("model file from another version")
+            vocab = data["vocabulary"].tobytes().decode().split("\n")
             return cls(
                 classes=data["classes"].tolist(),
                 vocabulary={f: i for i, f in enumerate(vocab)},
-                idf=data["idf"],
-                coef=data["coef"],
-                intercept=data["intercept"],
+                idf=data["idf"].astype(np.float32),
+                coef=np.ascontiguousarray(data["coef"], dtype=np.float32),
+                intercept=data["intercept"].astype(np.float32),
             )
-
-
-def train(texts: list[str], labels: list[str], c: float = 20.0) -> LinearModel:
-    """Fit TF-IDF + multinomial logistic regression on normalised texts."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64)
-    matrix = vectorizer.fit_transform(texts)
-    classifier = LogisticRegression(C=c, max_iter=2000)
-    classifier.fit(matrix, labels)
-    coef = classifier.coef_
-    intercept = classifier.intercept_
-    if coef.shape[0] == 1:  # binary case: sklearn keeps one row; make it two-class softmax
-        coef = np.vstack([-coef / 2, coef / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    return LinearModel(
-        classes=[str(c) for c in classifier.classes_],
-        vocabulary={f: int(i) for f, i in vectorizer.vocabulary_.items()},
-        idf=vectorizer.idf_.astype(np.float64),
-        coef=np.ascontiguousarray(coef.T, dtype=np.float32),
-        intercept=intercept.astype(np.float64),
-    )
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("KEFU_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "kefu"
-
-
-def load_or_train(key: str, texts: list[str], labels: list[str], c: float = 20.0) -> LinearModel:
-    """The cached model for this set of intent files, training it if needed."""
-    path = cache_dir() / f"intents-{key}-v{FORMAT_VERSION}.npz"
-    try:
-        return LinearModel.load(path)
-    except (OSError, ValueError, KeyError):
-        pass
-    model = train(texts, labels, c=c)
-    try:
-        model.save(path)
-    except OSError:  # a read-only home still works, it just trains each start
-        pass
-    return model

@@ -1,43 +1,26 @@
 """Text normalisation shared by training and matching.
 
-Training examples and incoming messages go through the same function, so a
-buyer's "pls tell me wen u ship" meets "please tell me when you ship".
+Training examples and incoming messages go through the same Normalizer, so a
+buyer's "pls tell me wen u ship" meets "please tell me when you ship". The
+engine only lower-cases, strips accents and punctuation and folds digits; the
+words a particular list expands or ignores (shorthand such as `cc`, courtesy
+words such as "hi … thanks") come from that list's `normalization.yaml`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-# Buyer shorthand seen in chats, expanded to the words the examples use.
-SHORTHAND = {
-    "pls": "please", "plz": "please", "plez": "please", "pleas": "please", "pl": "please",
-    "u": "you", "ya": "you", "yu": "you", "ur": "your", "yr": "your", "r": "are",
-    "thx": "thanks", "tks": "thanks", "tnx": "thanks", "thnx": "thanks", "thanx": "thanks",
-    "ty": "thank you", "tq": "thank you", "tysm": "thank you so much",
-    "pkg": "package", "pkge": "package", "pck": "package", "parcl": "parcel",
-    "asap": "as soon as possible", "wat": "what", "wht": "what", "wen": "when", "whn": "when",
-    "hw": "how", "hv": "have", "cuz": "because", "coz": "because", "bcz": "because", "bc": "because",
-    "smth": "something", "sth": "something", "msg": "message", "qty": "quantity",
-    "addr": "address", "adress": "address", "rcv": "receive", "recv": "receive", "rcvd": "received",
-    "recieve": "receive", "recieved": "received", "b4": "before", "tmrw": "tomorrow", "tmr": "tomorrow",
-    "abt": "about", "cud": "could", "wud": "would", "shud": "should", "pic": "picture", "pics": "pictures",
-    "im": "i am", "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
-    "wont": "will not", "isnt": "is not", "havent": "have not", "hasnt": "has not", "cannot": "can not",
-    "n't": "not", "ok": "okay", "k": "okay", "kk": "okay", "hi": "hello", "hii": "hello", "hey": "hello",
-    "trackin": "tracking", "tracknig": "tracking", "shiping": "shipping", "shippin": "shipping",
-    "oder": "order", "ordr": "order", "refound": "refund", "retrun": "return", "cancle": "cancel",
-    "cancell": "cancel", "canceled": "cancelled", "delivary": "delivery", "dilivery": "delivery",
-    "recived": "received", "payed": "paid", "bcs": "because", "pymt": "payment", "pmt": "payment",
-    "w/": "with", "w/o": "without", "pp": "paypal", "wu": "western union", "cc": "credit card",
-    "dhl": "dhl", "nd": "and", "n": "and", "y": "why", "wanna": "want to", "gonna": "going to",
-    "gimme": "give me", "lemme": "let me", "bday": "birthday", "xmas": "christmas",
-}
+from bot.datafiles import DataError, LineDict, expect, load_yaml
 
+CONFIG_FILE = "normalization.yaml"
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
 
 # Matching never needs more than the start of a message; a 100 KB paste must stay cheap.
 MAX_CHARS = 600
@@ -48,37 +31,89 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-# Courtesy words at the start or end of a message ("Hi, do you ship to Chile? thanks")
-# say nothing about what the buyer wants; they are dropped when enough is left.
-_LEADING = {"hello", "hi", "hey", "hallo", "hola", "dear", "good", "morning", "afternoon", "evening", "day",
-            "sir", "madam", "maam", "seller", "friend", "team", "support", "greetings", "there", "all", "guys"}
-_TRAILING = {"thanks", "please", "regards", "cheers", "okay", "thx"}
-_TRAILING_PAIRS = {("thank", "you"), ("in", "advance"), ("a", "lot"), ("so", "much"), ("very", "much"),
-                   ("best", "regards"), ("kind", "regards")}
-_MIN_LEFT = 3
+def _plain_words(text: str) -> list[str]:
+    """Lower-case, accents and punctuation removed, digits folded to 0."""
+    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).casefold()
+    if not text.isascii():
+        text = strip_accents(text)
+    text = _APOSTROPHES.sub("", text)
+    text = _NON_WORD.sub(" ", text).replace("_", " ")
+    return _DIGITS.sub("0", text).split()
 
 
-def strip_courtesy(words: list[str]) -> list[str]:
-    start, end = 0, len(words)
-    while start < end and words[start] in _LEADING:
-        start += 1
-    while end > start:
-        if words[end - 1] in _TRAILING:
-            end -= 1
-        elif end - start >= 2 and (words[end - 2], words[end - 1]) in _TRAILING_PAIRS:
-            end -= 2
-        else:
-            break
-    kept = words[start:end]
-    return kept if len(kept) >= _MIN_LEFT else words
+@dataclass(frozen=True)
+class Normalizer:
+    """How one intent list reads text. Called on every message: keep it cheap."""
+
+    shorthand: dict[str, str] = field(default_factory=dict)
+    leading: frozenset[str] = frozenset()  # courtesy words dropped from the start…
+    trailing: frozenset[str] = frozenset()  # …and from the end,
+    trailing_pairs: frozenset[tuple[str, str]] = frozenset()  # also as two-word phrases,
+    keep: int = 3  # when at least this many words are left
+
+    def __call__(self, text: str) -> str:
+        words = _plain_words(text)
+        if self.shorthand:
+            get = self.shorthand.get
+            words = " ".join(get(word, word) for word in words).split()
+        return " ".join(self._strip_courtesy(words))[:MAX_CHARS]
+
+    def _strip_courtesy(self, words: list[str]) -> list[str]:
+        start, end = 0, len(words)
+        while start < end and words[start] in self.leading:
+            start += 1
+        while end > start:
+            if words[end - 1] in self.trailing:
+                end -= 1
+            elif end - start >= 2 and (words[end - 2], words[end - 1]) in self.trailing_pairs:
+                end -= 2
+            else:
+                break
+        kept = words[start:end]
+        return kept if len(kept) >= self.keep else words
+
+
+GENERIC = Normalizer()
+
+
+def load_normalizer(path: Path) -> Normalizer:
+    """A list's `normalization.yaml`; errors name the file and line."""
+    data = load_yaml(path) or LineDict()
+    expect(data, dict, path, 1, "the normalisation file")
+    for key in data:
+        if key not in ("shorthand", "courtesy"):
+            raise DataError(path, data.line_of(key), f"unknown field {key!r} (known: courtesy, shorthand)")
+    shorthand = expect(data.get("shorthand") or {}, dict, path, data.line_of("shorthand"), "shorthand")
+    for word, expansion in shorthand.items():
+        expect(expansion, str, path, shorthand.line_of(word) if isinstance(shorthand, LineDict) else 1, f"shorthand {word!r}")
+    courtesy = expect(data.get("courtesy") or LineDict(), dict, path, data.line_of("courtesy"), "courtesy")
+
+    def words(key: str) -> list[str]:
+        values = expect(courtesy.get(key) or [], list, path, courtesy.line_of(key), f"courtesy {key}")
+        return [" ".join(_plain_words(str(v))) for v in values]
+
+    pairs = set()
+    for phrase in words("trailing_pairs"):
+        if phrase.count(" ") != 1:
+            raise DataError(path, courtesy.line_of("trailing_pairs"), f"courtesy trailing_pairs: {phrase!r} is not two words")
+        pairs.add(tuple(phrase.split()))
+    keep = courtesy.get("keep", 3)
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
+        raise DataError(path, courtesy.line_of("keep"), f"courtesy keep must be a whole number ≥ 0, got {keep!r}")
+    return Normalizer(
+        shorthand={str(k): v for k, v in shorthand.items()},
+        leading=frozenset(words("leading")), trailing=frozenset(words("trailing")),
+        trailing_pairs=frozenset(pairs), keep=keep,
+    )
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Normalizer:
+    from intents import LISTS_DIR
+
+    return load_normalizer(LISTS_DIR / CONFIG_FILE)
 
 
 def normalize(text: str) -> str:
-    """Lower-case, strip accents and punctuation, fold digits, expand shorthand."""
-    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).casefold()
-    text = strip_accents(text)
-    text = _APOSTROPHES.sub("", text)
-    text = _NON_WORD.sub(" ", text).replace("_", " ")
-    text = _DIGITS.sub("0", text)
-    words = " ".join(SHORTHAND.get(word, word) for word in text.split()).split()
-    return " ".join(strip_courtesy(words))[:MAX_CHARS]
+    """The shipped lists' normalisation (what the bot's own tools use on buyer text)."""
+    return _shipped()(text)

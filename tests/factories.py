@@ -38,3 +38,33 @@ def babel_moment(instant: datetime, zone: str, locale: str) -> str:
 
     local = instant.astimezone(ZoneInfo(zone))
     return f"{format_skeleton('MMMEd', local, locale=locale)}, {format_time(local, 'short', locale=locale)}"
+
+
+# A small intent list of another domain than the shop's (a smart speaker), with no answers:
+# the engine must read it as it reads the shipped lists.
+SPEAKER_INTENTS = {
+    "Weather.Forecast": ["what is the weather tomorrow", "will it rain today", "is it going to be sunny this weekend",
+                         "how cold is it outside", "do i need an umbrella today", "weather forecast for paris",
+                         "how hot will it be on friday", "is snow expected tonight"],
+    "Music.Play": ["play some jazz", "put on my workout playlist", "play the latest album by adele",
+                   "i want to hear rock music", "start my morning playlist", "play songs by the beatles",
+                   "turn on some relaxing music", "play the radio"],
+    "Timer.Set": ["set a timer for ten minutes", "start a five minute timer", "timer for pasta please",
+                  "count down twenty minutes", "set an alarm for seven am", "wake me up at six",
+                  "remind me in one hour", "put a timer on for the oven"],
+    "out_of_scope": ["what is the capital of peru", "write me a poem", "how do i file my taxes",
+                     "who won the football game", "tell me a joke about cats", "what is the meaning of life",
+                     "how many calories are in an apple", "translate hello into german"],
+}
+
+
+def write_intent_list(folder, intents: dict[str, list[str]] = SPEAKER_INTENTS, normalization: str | None = None):
+    """An intent lists folder (one YAML file) holding `intents`; `normalization` is its normalization.yaml."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = [{"id": intent, "examples": examples} for intent, examples in intents.items()]
+    (folder / "speaker.yaml").write_text(json.dumps(entries, indent=1), encoding="utf-8")  # JSON is YAML
+    if normalization is not None:
+        (folder / "normalization.yaml").write_text(normalization, encoding="utf-8")
+    return folder

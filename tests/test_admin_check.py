@@ -15,9 +15,9 @@ from bot.cli import app
 from bot.admin.yamledit import insert_example
 from intents import LISTS_DIR
 from intents.catalog import load_intents
-from intents.matcher import DEFAULT_THRESHOLD
 from replies.answers import REPLIES_DIR
 from tests.conftest import DATA
+from tests.factories import write_intent_list
 
 runner = CliRunner()
 COLON = "invalid YAML: a line without a colon (expected 'key: value' or '- item')"
@@ -159,10 +159,10 @@ def test_check_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
 # -- test ---------------------------------------------------------------------------------
 
 
-def test_intents_test_shows_the_pivot_and_the_original():
+def test_intents_test_shows_the_pivot_and_the_original(brain):
     result = runner.invoke(app, ["intents", "test", "Где мой заказ?", "--translator", f"table:{DATA / 'translations.tsv'}"])
     assert result.exit_code == 0, result.output
-    assert "language ru" in result.output and f"threshold {DEFAULT_THRESHOLD:g}" in result.output
+    assert "language ru" in result.output and f"threshold {brain.matcher.threshold:g}" in result.output
     assert "the bot decides: order_status" in result.output
     assert "pivot (English): Where is my order?" in result.output
     assert "original (ru): Где мой заказ?" in result.output
@@ -249,3 +249,11 @@ def test_add_example_refuses_while_the_lists_are_broken(lists):
     result = add(lists, "thanks", "much obliged, kind seller")
     assert result.exit_code == 2
     assert f"the intent lists do not load, fix this first: {path}:{number}: {COLON}" in result.output
+
+
+def test_a_list_without_answers_is_checked_on_its_own(tmp_path):
+    folder = write_intent_list(tmp_path / "speaker")
+    result = check(folder)
+    assert result.exit_code == 0, result.output
+    assert "checked 1 intent files (3 intents, 32 examples) and no answers (a list on its own): 0 errors" in result.output
+    assert "catalogue" not in result.output and "no answer for intent" not in result.output

@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.admin.evaluation import evaluate_matches, read_tsv
-from intents.matcher import DEFAULT_THRESHOLD
+from intents.catalog import load_intents
+from intents.matcher import Matcher
 from tests.conftest import DATA, REPO
+from tests.factories import write_intent_list
 
 runner = CliRunner()
 SUMMARY = re.compile(r"^accuracy=\d\.\d{3} oos_rejection=\d\.\d{3}$")
@@ -40,7 +42,7 @@ def last_line(output: str) -> str:
     return output.rstrip("\n").splitlines()[-1]
 
 
-def test_the_last_line_is_the_summary_and_the_tables_explain_it(sample):
+def test_the_last_line_is_the_summary_and_the_tables_explain_it(sample, brain):
     result = runner.invoke(app, ["eval", str(sample)])
     assert result.exit_code == 0, result.output
     # 4 of 5 in-scope rows right (the mislabelled "goodbye" row is the miss), both out-of-scope rows rejected
@@ -48,18 +50,18 @@ def test_the_last_line_is_the_summary_and_the_tables_explain_it(sample):
     assert "5 in-scope rows, 2 out-of-scope rows" in result.output
     assert re.search(r"│ goodbye\s+│ order_status\s+│\s+1 │", result.output)  # the confusion pair
     assert re.search(r"│ order_status\s+│\s+50\.0% │\s+100\.0% │", result.output)  # precision suffers from the mislabel
-    current = rf"│\s+{DEFAULT_THRESHOLD:g} │\s+80\.0% │\s+100\.0% │ current, recommended │"
+    current = rf"│\s+{brain.matcher.threshold:g} │\s+80\.0% │\s+100\.0% │ current, recommended │"
     assert re.search(current, result.output)  # flat sweep: no change
 
 
-def test_json_is_machine_readable_and_the_summary_still_comes_last(sample):
+def test_json_is_machine_readable_and_the_summary_still_comes_last(sample, brain):
     result = runner.invoke(app, ["eval", str(sample), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert (report["accuracy"], report["oos_rejection"], report["in_scope"], report["out_of_scope"]) == (0.8, 1.0, 5, 2)
     assert {"expected": "goodbye", "predicted": "order_status", "count": 1} in report["confusions"]
-    assert [s["threshold"] for s in report["sweep"]] == list(range(20, 81, 5))
-    assert report["recommended_threshold"] == DEFAULT_THRESHOLD and report["threshold"] == DEFAULT_THRESHOLD
+    assert [s["threshold"] for s in report["sweep"]] == sorted({*range(20, 81, 5), brain.matcher.threshold})
+    assert report["recommended_threshold"] == report["threshold"] == brain.matcher.threshold
     goodbye = next(s for s in report["per_intent"] if s["intent"] == "goodbye")
     assert (goodbye["precision"], goodbye["recall"], goodbye["support"]) == (0.0, 0.0, 1)
     assert last_line(result.output) == "accuracy=0.800 oos_rejection=1.000"
@@ -111,3 +113,30 @@ def test_evaluate_matches_measures_matches_made_elsewhere(brain, sample):
     report = evaluate_matches(brain.matcher, [(label, brain.matcher.match(text)) for label, text in rows])
     assert (round(report.accuracy, 3), report.oos_rejection) == (0.8, 1.0)
     assert report.confusions == [("goodbye", "order_status", 1)]
+
+
+def test_tuning_on_any_intent_list_stores_limits_the_matcher_then_uses(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))  # the tuned limits stay with this test
+    folder = write_intent_list(tmp_path / "speaker")
+    rows = tmp_path / "val.tsv"
+    rows.write_text("Weather.Forecast\tis it raining in london\nMusic.Play\tplay a song by queen\n"
+                    "Timer.Set\tset a timer for an hour\nout_of_scope\twhat is the tallest mountain\n"
+                    "out_of_scope\thow do i bake bread\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(rows), "--intents", str(folder), "--tune"])
+    assert result.exit_code == 0, result.output
+    told = re.search(r"tuned on \S+: threshold (\S+), out-of-scope probability (\S+) \(accuracy \S+ → (\S+), "
+                     r"oos_rejection \S+ → (\S+)\); stored in (\S+)", result.stderr)
+    assert told, result.stderr
+    assert last_line(result.stdout) == f"accuracy={told[3]} oos_rejection={told[4]}"  # the report uses the tuned limits
+    assert float(told[4]) == 1.0  # both unanswerable questions turned away
+    matcher = Matcher(load_intents(folder))
+    assert (matcher.threshold, matcher.oos_probability) == (float(told[1]), float(told[2]))
+    assert matcher.calibration.source == str(rows)
+
+
+def test_tuning_without_out_of_scope_rows_is_refused(tmp_path, sample):
+    rows = tmp_path / "in_scope.tsv"
+    rows.write_text("thanks\tthank you so much\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(rows), "--tune"])
+    assert result.exit_code == 2
+    assert "tuning needs out_of_scope rows" in result.output

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from tests.conftest import DATA
-from tests.factories import babel_moment
+from tests.factories import babel_moment, write_intent_list
 
 runner = CliRunner()
 
@@ -117,3 +117,15 @@ def test_hours_tells_the_buyers_time():
     assert result.exit_code == 0
     tuesday_8_shanghai = datetime(2026, 11, 24, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert "away" in result.output and babel_moment(tuesday_8_shanghai, "Europe/Moscow", "ru") in result.output
+
+
+def test_classify_reads_any_intent_list_and_trains_it_with_progress_on_stderr(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))  # a list this machine has never trained
+    folder = write_intent_list(tmp_path / "speaker")
+    stdin = '{"text": "will it snow tomorrow?"}\n{"text": "play me some jazz"}\n{"text": "who wrote hamlet"}\n'
+    result = runner.invoke(app, ["classify", "--intents", str(folder)], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["intent"] for o in out] == ["Weather.Forecast", "Music.Play", None]
+    assert "training the intent model: 32 examples, 4 intents" in result.stderr
+    assert "done after" in result.stderr

@@ -5,8 +5,8 @@ import pytest
 from intents import LISTS_DIR
 from intents.catalog import CATALOGUE, OUT_OF_SCOPE, load_intents
 from intents.matcher import Matcher
-from intents.model import cache_dir
-from intents.normalize import normalize
+from intents.modelstore import PACKAGED_DIR, cache_dir
+from intents.normalize import GENERIC, normalize
 
 
 def test_normalisation_meets_buyer_shorthand():
@@ -72,8 +72,29 @@ def test_empty_and_junk_text(brain):
     assert brain.matcher.match("?!?!").intent is None
 
 
-def test_the_model_is_cached_by_the_files_hash(brain):
-    cached = list(cache_dir().glob(f"intents-{brain.intents.digest}-*.npz"))
-    assert cached, "the trained model is cached next to nothing else"
-    again = Matcher(brain.intents)  # loads from the cache, no training
-    assert again.match("do u take paypal").intent == "payment_methods"
+def test_a_fresh_install_answers_from_the_shipped_model_without_training():
+    intents = load_intents(LISTS_DIR)
+    trained = []
+    matcher = Matcher(intents, progress=trained.append)
+    assert (PACKAGED_DIR / f"{matcher.name}.npz").is_file(), "intents/lists changed: run python bench/ship_model.py"
+    assert trained == []  # nothing trained, nothing printed
+    assert not list(cache_dir().glob(f"intents-{intents.digest}-*"))
+    assert matcher.match("do u take paypal").intent == "payment_methods"
+
+
+def test_the_shipped_lists_come_with_tuned_limits_that_settings_override():
+    intents = load_intents(LISTS_DIR)
+    tuned = Matcher(intents)
+    assert tuned.calibration is not None and tuned.calibration.source == "bench/data/eval_en.tsv"
+    assert (tuned.threshold, tuned.oos_probability) == (tuned.calibration.threshold, tuned.calibration.oos_probability)
+    chosen = Matcher(intents, threshold=70, oos_probability=0.9)  # kefu.yaml: threshold, oos_probability
+    assert (chosen.threshold, chosen.oos_probability) == (70, 0.9)
+    match = chosen.match("could you tell me something about your shop and the stuff you sell")
+    assert match.threshold == 70 and match.oos_probability == 0.9
+
+
+def test_shorthand_belongs_to_the_shipped_lists_not_to_the_engine():
+    shop = load_intents(LISTS_DIR).normalizer
+    assert shop("can i pay by cc or pp?") == "can i pay by credit card or paypal"
+    assert GENERIC("can i pay by cc or pp?") == "can i pay by cc or pp"
+    assert GENERIC("Hi, où est ma commande n° 80123? Thanks") == "hi ou est ma commande n 0 thanks"

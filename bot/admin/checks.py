@@ -24,7 +24,7 @@ from replies.render import problems
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     intent_files: int = 0
-    answer_files: int = 0
+    answer_files: int | None = 0  # None: a list checked on its own, without answers
     intents: IntentSet | None = None
 
     @property
@@ -39,7 +39,8 @@ class CheckResult:
         counted = ""
         if self.intents is not None:
             counted = f" ({len(self.intents.ids)} intents, {len(self.intents.examples())} examples)"
-        return (f"checked {self.intent_files} intent files{counted} and {self.answer_files} answer files: "
+        answers = "no answers (a list on its own)" if self.answer_files is None else f"{self.answer_files} answer files"
+        return (f"checked {self.intent_files} intent files{counted} and {answers}: "
                 f"{_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}")
 
 
@@ -47,10 +48,19 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def check_data(intents_dir: Path, replies_dir: Path) -> CheckResult:
-    """Check the intent lists and the replies folder; never raises DataError."""
+def check_data(intents_dir: Path, replies_dir: Path | None) -> CheckResult:
+    """Check the intent lists and the replies folder; never raises DataError.
+
+    Without a replies folder the list is checked on its own (any intent list,
+    e.g. for `kefu eval --intents`): no answers, no catalogue ids expected.
+    """
     result = CheckResult()
     result.intents = _check_intents(intents_dir, result)
+    if replies_dir is None:
+        result.answer_files = None
+        if result.intents is not None:
+            result.findings += find_conflicts(result.intents)
+        return result
     book = _check_replies(replies_dir, result)
     if result.intents is not None:
         for missing in [i for i in CATALOGUE if i not in result.intents.intents]:

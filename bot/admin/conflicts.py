@@ -15,7 +15,6 @@ from rapidfuzz import fuzz, process
 
 from bot.admin.findings import ERROR, WARNING, Finding, shown_path
 from intents.catalog import Example, IntentSet
-from intents.normalize import normalize
 
 SAME = 95  # ratio of two normalised examples: the same sentence, typos aside
 NEAR = 80  # an example of another intent this similar (tokens sorted, as the matcher compares)…
@@ -38,7 +37,7 @@ def find_conflicts(intents: IntentSet) -> list[Finding]:
     entries = [
         _Entry(intent, ex, text, " ".join(sorted(text.split())))
         for intent, ex in sorted(intents.examples(), key=lambda pair: pair[0])
-        if (text := normalize(ex.text))
+        if (text := intents.normalizer(ex.text))
     ]
     if len(entries) < 2:
         return []

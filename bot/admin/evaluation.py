@@ -1,8 +1,8 @@
 """Measuring the matcher on a labelled file: `kefu eval` and bench/ share this.
 
 Rows are `intent<TAB>text`; `out_of_scope` marks messages the bot must not
-answer. The matcher's candidates are kept per row, so a threshold sweep needs
-no second pass over the messages.
+answer. The matcher's candidates are kept per row, so a threshold sweep (and
+tuning both rejection limits) needs no second pass over the messages.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from pathlib import Path
 
 from bot.datafiles import DataError
 from intents.catalog import OUT_OF_SCOPE
-from intents.matcher import OOS_PROBABILITY, Match, Matcher
+from intents.matcher import Match, Matcher
+from intents.modelstore import Calibration
+
+THRESHOLDS = [float(t) for t in range(20, 81, 5)]  # the sweep shown to the admin
+TUNE_THRESHOLDS = [float(t) for t in range(10, 91)]
+TUNE_OOS = [round(p / 100, 2) for p in range(5, 101, 5)]
 
 
 def read_tsv(path: Path) -> list[tuple[str, str]]:
@@ -56,29 +61,21 @@ class Report:
     sweep: list[tuple[float, float, float]] = field(default_factory=list)  # threshold, accuracy, rejection
     recommended: float = 0.0
     threshold: float = 0.0
+    oos_probability: float = 0.0
     unknown_labels: list[str] = field(default_factory=list)
+    tuned: Calibration | None = None  # both limits chosen on these rows (kefu eval --tune)
 
     def as_dict(self) -> dict:
         return {
             "accuracy": round(self.accuracy, 4), "oos_rejection": round(self.oos_rejection, 4),
             "in_scope": self.in_scope, "out_of_scope": self.out_of_scope, "threshold": self.threshold,
-            "recommended_threshold": self.recommended,
+            "oos_probability": self.oos_probability, "recommended_threshold": self.recommended,
+            "tuned": vars(self.tuned) if self.tuned else None,
             "per_intent": [vars(s) for s in self.per_intent],
             "confusions": [{"expected": e, "predicted": p, "count": c} for e, p, c in self.confusions],
             "sweep": [{"threshold": t, "accuracy": round(a, 4), "oos_rejection": round(r, 4)} for t, a, r in self.sweep],
             "unknown_labels": self.unknown_labels,
         }
-
-
-def _decide(match: Match, threshold: float) -> str:
-    best = match.best
-    if best is None:
-        return OUT_OF_SCOPE
-    if match.intent is not None and best.score >= 100:  # a near-exact example wins at any threshold
-        return match.intent
-    if match.out_of_scope >= OOS_PROBABILITY or best.score < threshold:
-        return OUT_OF_SCOPE
-    return best.intent
 
 
 def _rates(pairs: list[tuple[str, str]]) -> tuple[float, float]:
@@ -101,7 +98,8 @@ def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]]) -> Repo
     pairs = [(label, match.intent or OUT_OF_SCOPE) for label, match in matches]
     accuracy, rejection = _rates(pairs)
     report = Report(
-        accuracy=accuracy, oos_rejection=rejection, threshold=matcher.threshold, unknown_labels=unknown,
+        accuracy=accuracy, oos_rejection=rejection, threshold=matcher.threshold, oos_probability=matcher.oos_probability,
+        unknown_labels=unknown,
         in_scope=sum(label != OUT_OF_SCOPE for label, _ in matches),
         out_of_scope=sum(label == OUT_OF_SCOPE for label, _ in matches),
     )
@@ -114,10 +112,9 @@ def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]]) -> Repo
         hits = sum(e == p == intent for e, p in pairs)
         report.per_intent.append(IntentScore(intent, hits / predicted if predicted else 0.0, hits / actual if actual else 0.0, actual))
     report.confusions = [(e, p, n) for (e, p), n in Counter((e, p) for e, p in pairs if e != p).most_common(15)]
-    for threshold in range(20, 81, 5):
-        swept = [(label, _decide(match, threshold)) for label, match in matches]
-        acc, rej = _rates(swept)
-        report.sweep.append((float(threshold), acc, rej))
+    for threshold in sorted(set(THRESHOLDS) | {matcher.threshold}):
+        acc, rej = _rates(_decided(matches, threshold, matcher.oos_probability))
+        report.sweep.append((threshold, acc, rej))
     # In-scope accuracy and out-of-scope rejection weigh the same; among equals,
     # the one nearest the current threshold, so a flat sweep recommends no change.
     best_balance = max(acc + rej for _, acc, rej in report.sweep)
@@ -125,3 +122,46 @@ def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]]) -> Repo
         (t for t, acc, rej in report.sweep if acc + rej >= best_balance - 1e-9), key=lambda t: (abs(t - matcher.threshold), t)
     )
     return report
+
+
+def _decided(matches: list[tuple[str, Match]], threshold: float, oos_probability: float) -> list[tuple[str, str]]:
+    return [(label, match.decided(threshold, oos_probability) or OUT_OF_SCOPE) for label, match in matches]
+
+
+def tune(matches: list[tuple[str, Match]], source: str = "", min_rejection: float | None = None) -> Calibration:
+    """Both rejection limits, chosen on labelled matches.
+
+    The best in-scope accuracy + out-of-scope rejection (equal weights); with
+    `min_rejection`, the best in-scope accuracy among the pairs that reject at
+    least that share of the out-of-scope rows (the best rejection when none does).
+    A difference of one in-scope row is noise: among the pairs that close to the
+    best, the strictest (highest threshold, then lowest out-of-scope limit) —
+    a handoff costs less than a wrong answer.
+    """
+    import numpy as np
+
+    oos_rows = np.array([label == OUT_OF_SCOPE for label, _ in matches])
+    if not oos_rows.any():
+        raise ValueError("tuning needs out_of_scope rows: without them nothing tells a threshold that rejects too little")
+    # Match.decided, for every pair of limits at once
+    has_best = np.array([m.best is not None for _, m in matches])
+    right = np.array([m.best is not None and m.best.intent == label for label, m in matches])
+    near_exact = np.array([m.near_exact for _, m in matches])
+    score = np.array([m.best.score if m.best else 0.0 for _, m in matches])[:, None]
+    oos = np.array([m.out_of_scope for _, m in matches])
+    tried = []  # (feasible, goal, threshold, limit, accuracy, rejection)
+    for limit in TUNE_OOS:
+        accepted = has_best[:, None] & (near_exact[:, None] | ((oos < limit)[:, None] & (score >= np.array(TUNE_THRESHOLDS))))
+        accuracy = (accepted & right[:, None])[~oos_rows].mean(axis=0) if (~oos_rows).any() else np.zeros(len(TUNE_THRESHOLDS))
+        rejection = (~accepted)[oos_rows].mean(axis=0)
+        for threshold, acc, rej in zip(TUNE_THRESHOLDS, accuracy.tolist(), rejection.tolist()):
+            if min_rejection is None:
+                tried.append((True, acc + rej, threshold, limit, acc, rej))
+            else:
+                feasible = rej >= min_rejection - 1e-9
+                tried.append((feasible, acc if feasible else rej, threshold, limit, acc, rej))
+    best = max(tried, key=lambda t: (t[0], t[1]))
+    noise = 1.0 / max(1, int((~oos_rows).sum())) + 1e-9
+    near = [t for t in tried if t[0] == best[0] and t[1] >= best[1] - noise]
+    _, _, threshold, limit, acc, rej = max(near, key=lambda t: (t[2], -t[3]))
+    return Calibration(threshold=threshold, oos_probability=limit, source=source, accuracy=acc, oos_rejection=rej)

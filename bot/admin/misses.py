@@ -21,7 +21,7 @@ from bot.conversation.handoff import NO_MATCH
 from bot.store.models import StoredMessage
 from bot.store.database import Store
 from intents.catalog import OUT_OF_SCOPE
-from intents.matcher import OOS_PROBABILITY, Match, Matcher
+from intents.matcher import Match, Matcher
 from intents.normalize import normalize
 
 SIMILAR = 70  # token_set_ratio of two normalised texts in one group
@@ -137,6 +137,6 @@ def best_guess(match: Match) -> tuple[str | None, float]:
     """The intent the matcher leans to; out_of_scope when its model says so (teaching it to reject is the fix)."""
     if match.best is None:
         return None, 0.0
-    if match.out_of_scope >= OOS_PROBABILITY:
+    if match.out_of_scope >= match.oos_probability:
         return OUT_OF_SCOPE, round(100 * match.out_of_scope, 1)
     return match.best.intent, match.best.score

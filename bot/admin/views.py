@@ -16,7 +16,7 @@ from bot.admin.misses import MissGroup
 from bot.admin.stats import Stats, humanize
 from bot.conversation.decide import Decision
 from bot.conversation.understand import Understanding
-from intents.matcher import EXACT, OOS_PROBABILITY, Match
+from intents.matcher import EXACT, Match
 
 SEVERITY_STYLE = {ERROR: "bold red", "warning": "yellow"}
 
@@ -41,14 +41,14 @@ def decision(match: Match) -> str:
         return "no intent: nothing left to match after normalisation"
     if match.intent is None and match.out_of_scope >= 1.0 and best.score < 100:
         return "no intent: the text is an out_of_scope example"
-    if match.intent is None and match.out_of_scope >= OOS_PROBABILITY:
-        return f"no intent: out-of-scope probability {match.out_of_scope:.2f} ≥ {OOS_PROBABILITY:.2f} (a person takes it)"
+    if match.intent is None and match.out_of_scope >= match.oos_probability:
+        return f"no intent: out-of-scope probability {match.out_of_scope:.2f} ≥ {match.oos_probability:.2f} (a person takes it)"
     if match.intent is None:
         return f"no intent: best score {best.score:.1f} is below the threshold {match.threshold:g} (a person takes it)"
-    if best.fuzzy >= EXACT:
+    if match.near_exact and best.fuzzy >= EXACT:
         return f"{match.intent}: near-exact example {best.example!r} (similarity {best.fuzzy:.0f})"
     return (f"{match.intent}: score {best.score:.1f} ≥ threshold {match.threshold:g}, "
-            f"out-of-scope {match.out_of_scope:.2f} < {OOS_PROBABILITY:.2f}")
+            f"out-of-scope {match.out_of_scope:.2f} < {match.oos_probability:.2f}")
 
 
 def match_table(title: str, match: Match) -> Table:
@@ -113,7 +113,7 @@ def eval_view(report: Report, source: str) -> RenderableType:
         for expected, predicted, count in report.confusions:
             confusions.add_row(expected, predicted, str(count))
         parts.append(confusions)
-    sweep = Table(title="Threshold sweep", title_justify="left")
+    sweep = Table(title=f"Threshold sweep (out-of-scope probability {report.oos_probability:g})", title_justify="left")
     for name in ("threshold", "accuracy", "oos rejected", ""):
         sweep.add_column(name, justify="right")
     for threshold, accuracy, rejection in report.sweep:
@@ -121,7 +121,11 @@ def eval_view(report: Report, source: str) -> RenderableType:
         sweep.add_row(f"{threshold:g}", _pct(accuracy), _pct(rejection), ", ".join(marks),
                       style="bold green" if threshold == report.recommended else "")
     parts.append(sweep)
-    parts.append(Text(f"threshold {report.threshold:g} now; {report.recommended:g} recommended (best accuracy + rejection)"))
+    parts.append(Text(f"threshold {report.threshold:g} and out-of-scope probability {report.oos_probability:g} now; "
+                      f"threshold {report.recommended:g} recommended (best accuracy + rejection)"))
+    if report.tuned is not None:
+        parts.append(Text(f"tuned on these rows and stored with the model: threshold {report.tuned.threshold:g}, "
+                          f"out-of-scope probability {report.tuned.oos_probability:g}", style="bold"))
     if report.unknown_labels:
         parts.append(Text(f"warning: labels not in the intent lists (always counted wrong): {', '.join(report.unknown_labels)}",
                           style="yellow"))

@@ -129,6 +129,8 @@ def chat(
 @app.command()
 def classify(
     translator: str = typer.Option("none", "--translator", "-t", help="none, google, deepl, microsoft, libre, mymemory or table:PATH."),
+    intents: Optional[Path] = typer.Option(None, "--intents", help="Another intent lists folder (any list, no answers needed).",
+                                           show_default=False),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Classify JSON lines from stdin: {"text", "language"?} → {"text", "language", "pivot", "intent", "score", "handoff"}.
@@ -137,7 +139,7 @@ def classify(
     A line that cannot be read, empty ones included, gives {"text": null, "error": "line N: …"}.
     """
     from bot.app import configured_translator, make_detector
-    from bot.brain import load_brain
+    from bot.brain import list_brain, load_brain
     from datetime import datetime, timezone
 
     from bot.conversation.decide import Heard, Situation, decide
@@ -146,8 +148,9 @@ def classify(
     settings = settings_or_exit(config)
 
     async def main() -> None:
-        brain = load_brain(settings)
-        detector = make_detector(settings, english_words=brain.matcher.words("en"))
+        brain = load_brain(settings) if intents is None else list_brain(settings, intents)
+        matcher = brain.matcher
+        detector = make_detector(settings, english_words=matcher.words("en"))
         chosen = configured_translator(settings, translator)
         out = Output()
         for number, line in numbered_lines():

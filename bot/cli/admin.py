@@ -23,14 +23,19 @@ from bot.datafiles import DataError
 from bot.store.database import Store, StoreError
 
 if TYPE_CHECKING:
-    from bot.brain import Brain
-    from intents.matcher import Match
+    from intents.matcher import Match, Matcher
 
 intents_app = typer.Typer(help="Check, try and extend the intent lists.", no_args_is_help=True)
 app.add_typer(intents_app, name="intents")
 
 SinceOption = typer.Option(
     None, "--since", help="Only messages from then on: 2026-11-01 (UTC midnight), 2026-11-01T08:00+08:00, or an age: 7d, 12h, 2w.",
+    show_default=False,
+)
+
+
+IntentsOption = typer.Option(
+    None, "--intents", help="Another intent lists folder (any list, no answers needed) instead of the configured intents_dir.",
     show_default=False,
 )
 
@@ -42,6 +47,8 @@ def intents_check(
 ) -> None:
     """Validate the intent lists, answers, facts and hours, and find conflicting examples.
 
+    Another folder than the configured intents_dir, when no replies_dir is configured
+    either, is checked on its own as any intent list: no answers or catalogue ids expected.
     Exit status 1 when there are errors (the bot would refuse these files); warnings alone exit 0.
     """
     from bot.admin.views import print_finding
@@ -51,7 +58,10 @@ def intents_check(
     folder = path or settings.intents_dir
     if not folder.is_dir():
         raise fail(f"{folder}: not an intent lists folder")
-    result = check_data(folder, settings.replies_dir)
+    from replies.answers import REPLIES_DIR
+
+    shop = folder.resolve() == settings.intents_dir.resolve() or settings.replies_dir.resolve() != REPLIES_DIR.resolve()
+    result = check_data(folder, settings.replies_dir if shop else None)
     for finding in result.errors + result.warnings:
         print_finding(console, finding)
     console.print(result.summary(), style="bold red" if result.errors else "bold green", highlight=False, soft_wrap=True)
@@ -109,6 +119,13 @@ def intents_add_example(
 def eval_command(
     file: Path = typer.Argument(..., help="A TSV of intent<TAB>text rows; out_of_scope marks messages the bot must not answer."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (the summary line goes to stderr)."),
+    tune: bool = typer.Option(False, "--tune", help="Choose the threshold and out-of-scope probability on this file, "
+                              "store them with the model, and report with them."),
+    min_rejection: Optional[float] = typer.Option(
+        None, "--min-rejection", min=0.0, max=1.0, show_default=False,
+        help="With --tune: the best accuracy among the limits that reject at least this share of out_of_scope rows "
+             "(default: the best accuracy + rejection)."),
+    intents: Optional[Path] = IntentsOption,
     translator: Optional[str] = TranslatorOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -118,21 +135,38 @@ def eval_command(
     through language detection and the English pivot, as in the bot.
     The last line is always the summary, e.g. `accuracy=0.973 oos_rejection=0.920`.
     """
-    from bot.admin.views import eval_view
-    from bot.brain import load_brain
     from bot.admin.evaluation import evaluate, evaluate_matches, read_tsv
+    from bot.admin.evaluation import tune as tune_limits
+    from bot.admin.views import eval_view
+    from bot.brain import load_matcher
+    from intents.modelstore import save_calibration
 
     settings = settings_or_exit(config)
     try:
         rows = read_tsv(file)
-        brain = load_brain(settings)
+        matcher = load_matcher(settings, intents)
     except DataError as exc:
         raise fail(str(exc))
-    if translator:
-        matches = _through_pivot(settings, brain, rows, translator)
-        report = evaluate_matches(brain.matcher, matches)
-    else:
-        report = evaluate(brain.matcher, rows)
+    matches = (_through_pivot(settings, matcher, rows, translator) if translator
+               else [(label, matcher.match(text)) for label, text in rows])
+    report = evaluate_matches(matcher, matches)
+    if tune:
+        try:
+            tuned = tune_limits(matches, source=str(file), min_rejection=min_rejection)
+        except ValueError as exc:
+            raise fail(f"{file}: {exc}")
+        stored = save_calibration(matcher.name, tuned)
+        matcher.threshold = tuned.threshold if settings.threshold is None else settings.threshold
+        matcher.oos_probability = tuned.oos_probability if settings.oos_probability is None else settings.oos_probability
+        before = report
+        report = evaluate_matches(matcher, matches) if translator else evaluate(matcher, rows)
+        report.tuned = tuned
+        errors.print(f"tuned on {file}: threshold {tuned.threshold:g}, out-of-scope probability {tuned.oos_probability:g} "
+                     f"(accuracy {before.accuracy:.3f} → {tuned.accuracy:.3f}, oos_rejection {before.oos_rejection:.3f} → "
+                     f"{tuned.oos_rejection:.3f}); stored in {stored}", highlight=False, markup=False)
+        if settings.threshold is not None or settings.oos_probability is not None:
+            errors.print(f"note: {settings.source or 'the configuration'} sets threshold/oos_probability, which win over "
+                         "the tuned values", highlight=False, markup=False)
     summary = f"accuracy={report.accuracy:.3f} oos_rejection={report.oos_rejection:.3f}"
     if as_json:
         sys.stdout.write(json.dumps({"file": str(file), "translator": translator, **report.as_dict()}, indent=2) + "\n")
@@ -143,7 +177,7 @@ def eval_command(
     console.print(summary, highlight=False, markup=False, style="bold")
 
 
-def _through_pivot(settings: Settings, brain: Brain, rows: list[tuple[str, str]], translator: str) -> list[tuple[str, Match]]:
+def _through_pivot(settings: Settings, matcher: Matcher, rows: list[tuple[str, str]], translator: str) -> list[tuple[str, Match]]:
     """Each row as the bot reads it: language detection, the English pivot, then the matcher."""
     from bot.app import configured_translator, make_detector
     from bot.language.translate import TranslatorError
@@ -153,10 +187,10 @@ def _through_pivot(settings: Settings, brain: Brain, rows: list[tuple[str, str]]
         chosen = configured_translator(settings, translator)
     except TranslatorError as exc:
         raise fail(str(exc))
-    detector = make_detector(settings, english_words=brain.matcher.words("en"))
+    detector = make_detector(settings, english_words=matcher.words("en"))
 
     async def main() -> list[tuple[str, Match]]:
-        return [(label, (await understand(text, detector=detector, translator=chosen, matcher=brain.matcher)).match)
+        return [(label, (await understand(text, detector=detector, translator=chosen, matcher=matcher)).match)
                 for label, text in rows]
 
     return asyncio.run(main())

@@ -1,0 +1,57 @@
+"""Train the model of the shipped intent lists and put it in the package, with its calibration.
+
+    python bench/ship_model.py
+
+Run after editing intents/lists/: a fresh install then answers at once, with no
+training. The old shipped files are removed (the test suite checks that the
+shipped model belongs to the shipped lists). The calibration is tuned on
+bench/data/eval_en.tsv as `kefu eval bench/data/eval_en.tsv --tune
+--min-rejection 0.94` would: the best in-scope accuracy that still rejects 94 %
+of its out-of-scope rows.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.admin.evaluation import evaluate_matches, read_tsv, tune  # noqa: E402
+from intents import LISTS_DIR  # noqa: E402
+from intents.catalog import load_intents  # noqa: E402
+from intents.matcher import Matcher  # noqa: E402
+from intents.modelstore import PACKAGED_DIR, model_name, save_calibration  # noqa: E402
+from intents.training import TrainingParams, train  # noqa: E402
+
+EVAL = ROOT / "bench" / "data" / "eval_en.tsv"
+MIN_REJECTION = 0.94
+
+
+def main() -> None:
+    intents = load_intents(LISTS_DIR)
+    params = TrainingParams()
+    name = model_name(intents.digest, params)
+    for old in PACKAGED_DIR.glob("intents-*"):
+        old.unlink()
+    pairs = intents.examples()
+    start = time.perf_counter()
+    model = train([intents.normalizer(ex.text) for _, ex in pairs], [i for i, _ in pairs], params, progress=print)
+    PACKAGED_DIR.mkdir(exist_ok=True)
+    path = PACKAGED_DIR / f"{name}.npz"
+    path.write_bytes(model.to_bytes())
+    print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1024:.0f} KB, trained in {time.perf_counter() - start:.1f} s")
+    matcher = Matcher(intents)
+    matches = [(label, matcher.match(text)) for label, text in read_tsv(EVAL)]
+    before = evaluate_matches(matcher, matches)
+    tuned = tune(matches, source=str(EVAL.relative_to(ROOT)), min_rejection=MIN_REJECTION)
+    stored = save_calibration(name, tuned, PACKAGED_DIR)
+    print(f"{stored.relative_to(ROOT)}: threshold {tuned.threshold:g}, out-of-scope probability {tuned.oos_probability:g}; "
+          f"on {EVAL.name}: accuracy {before.accuracy:.3f} → {tuned.accuracy:.3f}, "
+          f"oos_rejection {before.oos_rejection:.3f} → {tuned.oos_rejection:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Where trained models and their calibration live, keyed by the intent files' hash.
+
+Two places are searched: the package (the model of the shipped lists, so a
+fresh install answers at once) and the user's cache (models trained here).
+A model is only ever written whole (write, then rename), so a reader never
+sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from intents.model import FORMAT_VERSION, LinearModel
+from intents.training import Progress, TrainingParams, train
+
+PACKAGED_DIR = Path(__file__).parent / "trained"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The rejection thresholds `kefu eval --tune` chose for one set of intent files."""
+
+    threshold: float
+    oos_probability: float
+    source: str = ""  # the labelled file it was tuned on
+    accuracy: float = 0.0  # in-scope accuracy on that file with these thresholds
+    oos_rejection: float = 0.0
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("KEFU_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kefu"
+
+
+def model_name(digest: str, params: TrainingParams) -> str:
+    return f"intents-{digest}-{params.tag}-v{FORMAT_VERSION}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def find_model(name: str) -> LinearModel | None:
+    for folder in (PACKAGED_DIR, cache_dir()):
+        try:
+            return LinearModel.load(folder / f"{name}.npz")
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
+
+
+def shipped_model() -> LinearModel | None:
+    """The model shipped in the package (of the shipped lists), if this version has one."""
+    for path in sorted(PACKAGED_DIR.glob(f"intents-*-v{FORMAT_VERSION}.npz")):
+        try:
+            return LinearModel.load(path)
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
+
+
+def load_or_train(
+    name: str, texts: list[str], labels: list[str], params: TrainingParams,
+    previous: LinearModel | None = None, progress: Progress | None = None,
+) -> LinearModel:
+    """The stored model for these intent files, training (and caching) it if there is none.
+
+    Without a `previous` model, the shipped one seeds training: a shop's edited
+    copy of the shipped lists then trains in a fraction of the cold time.
+    """
+    model = find_model(name)
+    if model is not None:
+        return model
+    model = train(texts, labels, params, previous=previous or shipped_model(), progress=progress)
+    try:
+        _write(cache_dir() / f"{name}.npz", model.to_bytes())
+    except OSError:  # a read-only home still works, it just trains each start
+        pass
+    return model
+
+
+def load_calibration(name: str) -> Calibration | None:
+    """The tuned thresholds: the user's own first, then the ones shipped with the package."""
+    for folder in (cache_dir(), PACKAGED_DIR):
+        try:
+            data = json.loads((folder / f"{name}.calibration.json").read_text(encoding="utf-8"))
+            return Calibration(**data)
+        except (OSError, ValueError, TypeError):
+            continue
+    return None
+
+
+def save_calibration(name: str, calibration: Calibration, folder: Path | None = None) -> Path:
+    path = (folder or cache_dir()) / f"{name}.calibration.json"
+    _write(path, (json.dumps(asdict(calibration), indent=2) + "\n").encode())
+    return path

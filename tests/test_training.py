@@ -1,0 +1,64 @@
+"""Training the matcher's model: on any intent list, with progress, cached, and warm after an edit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.admin.yamledit import insert_example
+from intents import LISTS_DIR
+from intents.catalog import load_intents
+from intents.matcher import Matcher
+from intents.modelstore import cache_dir
+from intents.training import TrainingParams, train
+from tests.factories import SPEAKER_INTENTS, write_intent_list
+
+
+def test_a_new_list_trains_once_with_progress_then_loads_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))
+    intents = load_intents(write_intent_list(tmp_path / "speaker"))
+    said = []
+    matcher = Matcher(intents, progress=said.append)
+    assert said[0] == "training the intent model: 32 examples, 4 intents, " + said[0].split(", ")[2]
+    assert said[-1].startswith("training the intent model: done after ")
+    assert (cache_dir() / f"{matcher.name}.npz").is_file()
+    assert matcher.match("will it rain tomorrow").intent == "Weather.Forecast"
+    assert matcher.match("play some music by adele").intent == "Music.Play"
+    again = []
+    assert Matcher(intents, progress=again.append).match("set a timer for 3 minutes").intent == "Timer.Set"
+    assert again == []  # the cached model, nothing trained
+
+
+def test_after_a_small_edit_the_previous_model_makes_training_short():
+    intents = load_intents(LISTS_DIR)
+    pairs = [(i, ex) for i, ex in intents.examples() if i in ("payment_methods", "shipping_cost", "thanks", "order_status")]
+    texts, labels = [intents.normalizer(ex.text) for _, ex in pairs], [i for i, _ in pairs]
+    said_cold, said_warm = [], []
+    cold = train(texts, labels, TrainingParams(), progress=said_cold.append)
+    edited = train(texts + ["can i pay with apple pay on the website"], labels + ["payment_methods"], TrainingParams(),
+                   previous=cold, progress=said_warm.append)
+
+    def iterations(said: list[str]) -> int:
+        return int(said[-1].split("after ")[1].split()[0])
+
+    assert iterations(said_warm) < iterations(said_cold) / 2
+    assert edited.classes == cold.classes
+
+
+def test_an_intent_without_examples_in_the_previous_model_still_trains(tmp_path):
+    first = load_intents(write_intent_list(tmp_path / "a"))
+    more = dict(SPEAKER_INTENTS, **{"Lights.On": ["turn on the lights", "lights on in the kitchen", "switch the lamp on",
+                                                  "make it brighter in here", "turn the bedroom light on"]})
+    second = load_intents(write_intent_list(tmp_path / "b", more))
+    matcher = Matcher(second, previous=Matcher(first).model)
+    assert matcher.match("please switch on the kitchen lights").intent == "Lights.On"
+
+
+def test_a_shops_edited_copy_of_the_shipped_lists_trains_from_the_shipped_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))
+    lists = Path(shutil.copytree(LISTS_DIR, tmp_path / "lists"))
+    insert_example(lists / "presale.yaml", "payment_methods", "can i pay with apple pay on the website")
+    said = []
+    matcher = Matcher(load_intents(lists), progress=said.append)
+    assert int(said[-1].split("after ")[1].split()[0]) <= 25  # cold: 56 iterations (bench/intents.py)
+    assert matcher.match("do you take apple pay").intent == "payment_methods"
