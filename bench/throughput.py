@@ -91,9 +91,6 @@ async def _worker(url: str, count: int, worker: int, stages: Stages | None, barr
         stages.wrap(store, "conversation", "store: read conversation")
         stages.wrap(store, "unprocessed", "store: undecided in order")
         stages.wrap(store, "commit", "store: decision + outbox (one transaction)")
-        stages.wrap(store, "conversation_lock", "store: conversation lock") if False else None
-        stages.wrap(store, "take", "store: take for delivery")
-        stages.wrap(store, "delivered", "store: mark delivered")
         stages.wrap_sync(pipeline.detector, "detect", "language detection")
         stages.wrap_sync(pipeline.brains.brain.matcher, "match", "intent matcher")
         stages.wrap(pipeline, "_compose", "answer: render + localize")
@@ -103,8 +100,7 @@ async def _worker(url: str, count: int, worker: int, stages: Stages | None, barr
     started = time.perf_counter()
     for message in messages(count, worker):
         t0 = time.perf_counter()
-        reply = await pipeline.handle(message)
-        await store.delivered(await store.take(reply.outbox, message.received_at, sole=True), message.received_at)
+        await pipeline.handle(message, delivered_here=True)  # the path of `kefu reply`
         latencies.append(time.perf_counter() - t0)
     ended = time.perf_counter()
     await kefu.close()

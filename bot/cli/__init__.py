@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import uuid
 from pathlib import Path
@@ -87,13 +88,7 @@ def chat(
             console.print(text, highlight=False, markup=False)
             console.print()
 
-        async def deliver(reply: Reply) -> None:
-            """The terminal delivers its own answers: take the outbox rows, print, mark them sent."""
-            mine = await kefu.store.take(reply.outbox, kefu.pipeline.clock())
-            show(reply, printed=bool(mine) or reply.duplicate)
-            await kefu.store.delivered(mine, kefu.pipeline.clock())
-
-        def show(reply: Reply, printed: bool) -> None:
+        async def show(reply: Reply) -> None:
             if reply.text is None:
                 console.print("[dim](the bot stays quiet: a colleague has this chat)[/]")
                 return
@@ -103,8 +98,7 @@ def chat(
             if reply.out_of_hours:
                 tags.append("out of hours")
             console.print(f"[bold cyan]shop[/] [dim]({', '.join(tags)})[/]", highlight=False)
-            if printed:  # else the outbox was faster and printed it already
-                console.print(reply.text, highlight=False, markup=False)
+            console.print(reply.text, highlight=False, markup=False)
             console.print()
 
         # What others owe this buyer (an agent's reply, a notice) comes through the outbox, polled.
@@ -113,7 +107,8 @@ def chat(
         try:
             await kefu.pipeline.recover()
             await run_console(
-                kefu.pipeline.handle, deliver, sender=f"console-{uuid.uuid4().hex[:8]}", name=name, language=language,
+                # the terminal prints each answer itself, so it is written as delivered
+                functools.partial(kefu.pipeline.handle, delivered_here=True), show, sender=f"console-{uuid.uuid4().hex[:8]}", name=name, language=language,
                 style=Style.LETTER if letter else Style.CHAT,
                 prompt=(lambda: console.print("[bold green]you[/] › ", end="")) if interactive else (lambda: None),
                 complain=lambda problem: console.print(f"[bold red]kefu:[/] {escape(problem)}", highlight=False),

@@ -85,11 +85,12 @@ def reply(
                     continue
                 now["at"] = message.received_at
                 try:
-                    result = await kefu.pipeline.handle(message, style_for(message.channel))
-                    # This stream is the channel: the answer is delivered by printing it. A redelivered
-                    # line prints the answer it got the first time (the same row, never a second one), so
-                    # the row is marked delivered before printing: a run killed in between prints it then.
-                    await kefu.store.delivered(await kefu.store.take(result.outbox, now["at"], sole=True), now["at"])
+                    # This stream is the channel: the answer is delivered by printing it, so it is written
+                    # as delivered. A redelivered line prints the answer it got the first time (the same
+                    # row, never a second one): a run killed before printing prints it then.
+                    result = await kefu.pipeline.handle(message, style_for(message.channel), delivered_here=True)
+                    if result.duplicate:  # decided by a killed run's recovery, never printed
+                        await kefu.store.deliver_here(result.outbox, now["at"], sole=True)
                 except Exception as exc:  # noqa: BLE001 - e.g. the database went away: say so, try the next line
                     out.error(number, f"could not process: {type(exc).__name__}: {exc}", conversation=message.conversation)
                     continue

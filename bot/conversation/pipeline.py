@@ -32,7 +32,7 @@ from bot.message import Kind, Message, Reply, Style, style_for
 from bot.orders import records as orders
 from bot.store.database import Store
 from bot.store.models import Conversation, StoredMessage
-from bot.store.writes import Outgoing
+from bot.store.writes import AlreadyDecided, Outgoing
 from replies.render import Rendered, answer_body, letter_frame, message_body
 
 log = logging.getLogger(__name__)
@@ -78,15 +78,22 @@ class Pipeline:
         self.listeners: list[Listener] = []
         self.written: list[Callable[[], None]] = []  # told when outbox rows were written (senders wake up)
 
-    async def handle(self, message: Message, style: Style | None = None) -> Reply:
+    async def handle(self, message: Message, style: Style | None = None, *, delivered_here: bool = False) -> Reply:
         """Store, decide, write the answer to the outbox; the Reply says what was decided.
 
         A redelivery of a message already decided returns that decision's answer again (the
         same row, not a second answer); a redelivery of one stored but never decided decides it.
+        `delivered_here`: the caller delivers the answer itself as soon as this returns (a
+        terminal printing it), so it is written as sent and no sender takes it.
         """
         received = await self.store.receive(message)
         stored = received.message
-        return await self.decide_stored(stored.id, received.conversation.id, style)
+        if received.duplicate and stored.status != "received":
+            return await self._decided(stored.id, style)
+        if received.earlier_undecided or received.duplicate:
+            return await self.decide_stored(stored.id, received.conversation.id, style, delivered_here=delivered_here)
+        async with self.store.conversation_lock(received.conversation.id):  # the usual case: one read less
+            return await self._decide_safely(stored, style, None, received.conversation, delivered_here)
 
     async def reject(self, channel: str, payload: str, error: str) -> None:
         """A channel got something it cannot read: keep it (the `rejected` table) and go on."""
@@ -108,12 +115,16 @@ class Pipeline:
         return done
 
     async def decide_stored(
-        self, message_id: int, conversation_id: int, style: Style | None = None, at: datetime | None = None
+        self, message_id: int, conversation_id: int, style: Style | None = None, at: datetime | None = None,
+        *, delivered_here: bool = False,
     ) -> Reply:
         async with self.store.conversation_lock(conversation_id):
             # Earlier messages of the conversation first: their answers come first too.
-            for earlier in await self.store.unprocessed(conversation_id, up_to=message_id):
-                reply = await self._decide_safely(earlier, style if earlier.id == message_id else None, at)
+            conversation, undecided = await self.store.conversation_and_undecided(conversation_id, message_id)
+            for earlier in undecided:
+                mine = earlier.id == message_id
+                reply = await self._decide_safely(earlier, style if mine else None, at, conversation, delivered_here and mine)
+                conversation = None  # changed by that decision: read again
                 if earlier.id == message_id:
                     return reply
             return await self._decided(message_id, style)
@@ -133,18 +144,27 @@ class Pipeline:
             outbox=(answer.id,) if answer else (), duplicate=True,
         )
 
-    async def _decide_safely(self, stored: StoredMessage, style: Style | None, at: datetime | None = None) -> Reply:
+    async def _decide_safely(
+        self, stored: StoredMessage, style: Style | None, at: datetime | None = None,
+        conversation: Conversation | None = None, delivered_here: bool = False,
+    ) -> Reply:
         try:
-            return await self._decide(stored, style or style_for(stored.channel), at)
+            return await self._decide(stored, style or style_for(stored.channel), at, conversation, delivered_here)
+        except AlreadyDecided:
+            return await self._decided(stored.id, style)
         except Exception as exc:  # noqa: BLE001 - the buyer still gets an answer, and the message is kept
             log.exception("processing message %s failed", stored.id)
             return await self._give_up(stored, f"{type(exc).__name__}: {exc}")
 
-    async def _decide(self, stored: StoredMessage, style: Style, at: datetime | None = None) -> Reply:
+    async def _decide(
+        self, stored: StoredMessage, style: Style, at: datetime | None = None, read: Conversation | None = None,
+        delivered_here: bool = False,
+    ) -> Reply:
         brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
         understood: Understanding | None = None
         for _ in range(MAX_RACES):
-            conversation = await self.store.conversation(stored.conversation_id)
+            conversation = read or await self.store.conversation(stored.conversation_id)
+            read = None  # after a lost race: read it again
             assert conversation is not None
             state = State(conversation.state)
             now = at or self.clock()
@@ -162,11 +182,13 @@ class Pipeline:
             flags = list(understood.flags) if understood else []
             text = await self._compose(decision.parts, language, style, conversation, brain, flags)
             try:
-                outbox = await self._write(stored, conversation, decision, language, understood, text, flags, now)
+                outbox = await self._write(stored, conversation, decision, language, understood, text, flags, now, delivered_here)
             except LostRace as race:
                 log.info("message %s: %s; deciding again", stored.id, race)
                 continue
-            return await self._told(stored, conversation, decision, language, understood, text, flags, style, outbox)
+            return await self._told(
+                stored, conversation, decision, language, understood, text, flags, style, outbox, delivered_here
+            )
         raise RuntimeError(f"the conversation kept changing while message {stored.id} was decided")
 
     async def _situation(self, conversation: Conversation, state: State) -> Situation:
@@ -177,7 +199,7 @@ class Pipeline:
 
     async def _write(
         self, stored: StoredMessage, conversation: Conversation, decision: Decision, language: str,
-        understood: Understanding | None, text: str, flags: list[str], now: datetime,
+        understood: Understanding | None, text: str, flags: list[str], now: datetime, delivered_here: bool = False,
     ) -> list[int]:
         values: dict[str, Any] = {"misses": decision.misses}
         if understood is not None and (conversation.language is None or not is_short(stored.text)):
@@ -197,14 +219,16 @@ class Pipeline:
         answer = [] if not text else [Outgoing(
             text, now, reply_to=stored.id, language=language, intent=decision.intent,
             handoff=decision.handoff, handoff_reason=decision.reason, out_of_hours=decision.away_notice, flags=flags,
+            delivered=delivered_here,
         )]
         return await self.store.commit(conversation, change, version=conversation.version, finish=finish, outgoing=answer)
 
     async def _told(
         self, stored: StoredMessage, conversation: Conversation, decision: Decision, language: str,
         understood: Understanding | None, text: str, flags: list[str], style: Style, outbox: list[int],
+        delivered_here: bool = False,
     ) -> Reply:
-        if outbox:
+        if outbox and not delivered_here:
             self._wake()
         state = State.WAITING.value if decision.hands_off else conversation.state
         reply = Reply(

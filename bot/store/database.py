@@ -56,6 +56,7 @@ class Received:
     message: StoredMessage
     duplicate: bool
     incoming: Message  # the message as stored (see sanitize.fit_message): what the pipeline should read
+    earlier_undecided: bool = True  # False: no older message of the conversation waits for a decision
 
 
 _clip = clip
@@ -92,7 +93,8 @@ class Store(Writes, OutboxStore):
     @classmethod
     async def open(cls, url: str, migrate: bool = True) -> "Store":
         try:
-            engine = create_async_engine(async_url(url), pool_pre_ping=True)
+            # A server connection can drop (pinged before use); an SQLite file cannot.
+            engine = create_async_engine(async_url(url), pool_pre_ping=not async_url(url).startswith("sqlite"))
         except ModuleNotFoundError as exc:
             raise StoreError(f"cannot open {url.split(':', 1)[0]} databases: {exc} (install kefu[postgres])") from exc
         if engine.dialect.name == "sqlite":
@@ -152,6 +154,20 @@ class Store(Writes, OutboxStore):
         async with self.session() as session:
             return (await session.scalars(query.order_by(StoredMessage.id).limit(limit))).all()
 
+    async def conversation_and_undecided(
+        self, conversation_id: int, up_to: int
+    ) -> tuple[Conversation | None, Sequence[StoredMessage]]:
+        """A conversation as it stands and its messages not yet decided, oldest first: one read."""
+        async with self.session() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            pending = (await session.scalars(
+                select(StoredMessage).where(
+                    StoredMessage.conversation_id == conversation_id, StoredMessage.status == RECEIVED,
+                    StoredMessage.direction == "in", StoredMessage.id <= up_to,
+                ).order_by(StoredMessage.id)
+            )).all()
+            return conversation, pending
+
     async def message(self, message_id: int) -> StoredMessage | None:
         async with self.session() as session:
             return await session.get(StoredMessage, message_id)
@@ -196,6 +212,11 @@ class Store(Writes, OutboxStore):
             )
             session.add(stored)
             try:
+                await session.flush()
+                earlier = await session.scalar(select(StoredMessage.id).where(
+                    StoredMessage.conversation_id == conversation.id, StoredMessage.status == RECEIVED,
+                    StoredMessage.direction == "in", StoredMessage.id < stored.id,
+                ).limit(1))
                 await session.commit()
             except IntegrityError:  # the same delivery racing in twice: the other one won
                 await session.rollback()
@@ -203,7 +224,7 @@ class Store(Writes, OutboxStore):
             if notes:
                 changes = "stored with changes: " + "; ".join(notes)
                 await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
-            return Received(conversation, stored, False, message)
+            return Received(conversation, stored, False, message, earlier is not None)
 
     async def _conversation(self, session: Any, message: Message) -> Conversation:
         query = select(Conversation).where(

@@ -92,13 +92,11 @@ class OutboxStore:
             for m, external in rows
         ]
 
-    async def take(
-        self, delivery_ids: Sequence[int], now: datetime, lease: timedelta = timedelta(seconds=60), *, sole: bool = False
-    ) -> list[int]:
-        """Claim these rows for a caller that delivers them itself (a terminal printing its answers);
-        returns the ones it got: a sender may have been faster, and then it delivers them. `sole`:
-        the caller is the only one delivering them (`kefu reply`), so a row a killed run had taken
-        is taken back at once."""
+    async def deliver_here(self, delivery_ids: Sequence[int], at: datetime, *, sole: bool = False) -> list[int]:
+        """Rows a caller delivers itself (a terminal printing its answers), marked sent in one step
+        before it prints them; returns the ones it got. A sender may have been faster, and then it
+        delivers them. `sole`: the caller is the only one delivering them (`kefu reply`), so a row
+        a killed run had taken is taken back at once."""
         if not delivery_ids:
             return []
         takeable = StoredMessage.delivery.in_(UNDELIVERED) if sole else StoredMessage.delivery == PENDING
@@ -107,7 +105,7 @@ class OutboxStore:
                 return list((await session.scalars(
                     update(StoredMessage)
                     .where(StoredMessage.id.in_(list(delivery_ids)), takeable)
-                    .values(delivery=SENDING, lease_until=now + lease, attempts=StoredMessage.attempts + 1)
+                    .values(delivery=SENT, sent_at=at, lease_until=None, attempts=StoredMessage.attempts + 1)
                     .returning(StoredMessage.id)
                     .execution_options(synchronize_session=False)
                 )).all())

@@ -17,6 +17,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.states import Change, LostRace, State
+
+
+class AlreadyDecided(Exception):
+    """The incoming message was decided meanwhile (a redelivery racing the first delivery)."""
 from bot.store.models import Conversation, StoredMessage
 from bot.store.limits import clip
 
@@ -98,9 +102,12 @@ class Writes:
                     await apply_change(session, conversation.id, change, version)
                 if finish is not None:
                     message_id, values = finish
-                    await session.execute(
-                        update(StoredMessage).where(StoredMessage.id == message_id).values(**_clipped(values))
+                    decided = await session.execute(
+                        update(StoredMessage).where(StoredMessage.id == message_id, StoredMessage.status == "received")
+                        .values(**_clipped(values))
                     )
+                    if decided.rowcount != 1:
+                        raise AlreadyDecided(message_id)
                 rows = [outbox_row(conversation, item) for item in outgoing]
                 session.add_all(rows)
                 await session.flush()
