@@ -176,6 +176,7 @@ def run(
     translator: Optional[str] = TranslatorOption,
     config: Optional[Path] = ConfigOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes on one PostgreSQL (webhooks on one port)."),
 ) -> None:
     """Serve buyers on the configured channels, with the agent desk, until stopped (Ctrl-C)."""
     import logging
@@ -191,6 +192,16 @@ def run(
 
     if not names:
         raise fail(NOTHING_CONFIGURED)
+    if workers > 1:
+        from bot.serve.workers import WorkersNeedPostgres, check_url, supervise
+
+        try:
+            check_url(db or settings.database_url, workers)
+        except WorkersNeedPostgres as exc:
+            raise fail(str(exc))
+        forwarded = [*names, *(["--db", db] if db else []), *(["--translator", translator] if translator else [])]
+        forwarded += [*(["--config", str(config)] if config else []), *(["--verbose"] if verbose else [])]
+        raise typer.Exit(supervise(forwarded, workers))
 
     async def main() -> None:
         kefu = await build_app(settings, translator=translator, database_url=db)
