@@ -176,6 +176,28 @@ async def test_webhook_with_the_right_secret_is_answered(kefu_bot, fake_telegram
     assert sent[0]["chat_id"] == 2001 and "Western Union" in sent[0]["text"]
 
 
+async def test_the_webhook_answers_only_once_the_update_is_stored(kefu_bot, fake_telegram) -> None:
+    """200 means stored: if storing fails, Telegram hears 500 and delivers the update again."""
+    down = {"store": True}
+
+    async def handle(message, style):  # type: ignore[no-untyped-def]
+        if down["store"]:
+            raise ConnectionError("database unavailable")
+        return await kefu_bot.handle(message, style)
+
+    channel = TelegramChannel(handle, webhook(fake_telegram))
+    channel.reject = kefu_bot.pipeline.reject
+    async with running(channel), httpx.AsyncClient() as client:
+        url = f"http://127.0.0.1:{channel.server.port}/telegram/hook"
+        update = tf.private_text_update("how can I pay?", chat_id=2004)
+        failed = await client.post(url, json=update, headers={SECRET_HEADER: SECRET})
+        down["store"] = False
+        again = await client.post(url, json=update, headers={SECRET_HEADER: SECRET})
+        stored_when_answered = [m for m in await stored(kefu_bot.store, "telegram") if m.direction == "in"]
+    assert (failed.status_code, again.status_code) == (500, 200)
+    assert len(stored_when_answered) == 1 and stored_when_answered[0].text == "how can I pay?"
+
+
 async def test_webhook_with_a_wrong_secret_is_refused(kefu_bot, fake_telegram, caplog) -> None:
     channel = TelegramChannel(kefu_bot.handle, webhook(fake_telegram))
     async with running(channel), httpx.AsyncClient() as client:
