@@ -67,8 +67,7 @@ def make_channel(name: str, handle: Handler, help_text: Callable, environ: Mappi
 
         return SlackChannel(handle, SlackSettings.from_env(environ))
     if name == "email":
-        from adapters.email import EmailChannel
-        from adapters.mailconfig import EmailSettings
+        from adapters.email import EmailChannel, EmailSettings
 
         return EmailChannel(handle, EmailSettings.from_env(environ))
     raise NothingToRun(f"unknown channel {name!r}; channels are: {', '.join(CHANNELS)}")
@@ -123,6 +122,7 @@ class Runner:
         }
         for channel in self.channels.values():
             channel.reject = kefu.pipeline.reject  # what a channel cannot read is kept in the store
+            channel.keep = kefu.store.keep  # what a channel will not answer (machines' mail) too
         pipeline = kefu.pipeline
         self.desk = AgentDesk(
             kefu.store, kefu.brains, pipeline.detector, pipeline.translator, kefu.settings, pipeline.clock, self.send

@@ -13,9 +13,9 @@ from datetime import timedelta, timezone, datetime
 import pytest
 
 from adapters.email import EmailChannel, EmailChannelError
-from adapters.imap import HANDLED, SKIPPED, Mailbox
+from adapters.email.imap import HANDLED, SKIPPED, Mailbox
 from adapters.env import SettingsError
-from adapters.mailconfig import EmailConfigError, EmailSettings
+from adapters.email.config import EmailConfigError, EmailSettings
 from tests.channel_email_fixtures import SMTP_USER, dovecot, email_bot, email_pins, imap, make_channel, poll_once, smtp  # noqa: F401
 from tests.channel_fixtures import running
 from tests.mail_factories import (

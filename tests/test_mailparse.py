@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from adapters.email import thread_of, to_message
-from adapters.mailout import compose
-from adapters.mailparse import conversation_in, parse_mail, reply_message_id
-from adapters.mailtext import html_to_text, new_text
+from adapters.email.channel import thread_of, to_message
+from adapters.email.out import compose
+from adapters.email.parse import conversation_in, parse_mail, reply_message_id
+from adapters.email.html import html_to_text
+from adapters.email.text import new_text
 from bot.message import Kind
 from tests.mail_factories import (
     BUYER, alternative_mail, html_mail, new_message_id, outlook_reply, plain_mail, reply_mail, with_attachment,
@@ -50,7 +51,7 @@ def test_html_only_mail_becomes_readable_text():
     )
     mail = parse_mail(html_mail(html))
     assert mail.html_only
-    assert mail.text == "Hello team & thanks,\n\nIs the jacket cotton?\nSize M, please.\n- red\n- blue\n\nCafé €5 <ok>"
+    assert mail.text == "Hello team & thanks,\n\nIs the jacket cotton?\nSize M, please.\n* red\n* blue\n\nCafé €5 <ok>"
 
 
 def test_a_gmail_reply_keeps_only_the_new_text_and_finds_the_root():
@@ -180,4 +181,4 @@ def test_raw_8bit_headers_are_read_as_utf8():
 
 
 def test_html_with_broken_markup_still_gives_text():
-    assert html_to_text("<div>Where is <b>my order?</div><p>Thanks") == "Where is my order?\nThanks"
+    assert html_to_text("<div>Where is <b>my order?</div><p>Thanks") == "Where is my order?\n\nThanks"

@@ -6,8 +6,11 @@ A crash anywhere before the flag means the mail is fetched again after the
 restart; the store recognises it by Message-ID and the pipeline stays silent,
 so nothing is lost and no buyer gets the same answer twice.
 
-Automatic mail (auto-replies, bounces, lists, no-reply senders) is never passed
-to the pipeline: it is logged and flagged $KefuSkipped, and left unread for people.
+Every mail is classified first (`classify.py`): a machine's mail (auto-reply,
+bounce, list, notification, no-reply sender, spam, our own) and a colleague's
+letter are never passed to the pipeline and never answered. They are kept in
+the store with the reason (status "machine", or a "note" in the buyer's
+conversation), flagged $KefuSkipped, and left unread for people.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from email.message import EmailMessage
 from typing import Callable
 
 from adapters.base import Channel, Handler
-from adapters.imap import Fetched, ImapError, Mailbox
-from adapters.mailconfig import EmailConfigError, EmailSettings
-from adapters.mailguard import ReplyLimiter, automated
-from adapters.mailout import SmtpError, SmtpSender, Thread, compose
-from adapters.mailparse import ParsedMail, parse_mail, summary
+from adapters.email.classify import COLLEAGUE, ReplyLimiter, Verdict, classify
+from adapters.email.config import EmailConfigError, EmailSettings
+from adapters.email.files import AttachmentStore
+from adapters.email.imap import Fetched, ImapError, Mailbox
+from adapters.email.out import SmtpError, SmtpSender, Thread, compose, written_in
+from adapters.email.parse import ParsedMail, parse_mail, summary
+from bot.language import LanguageDetector
 from bot.message import Kind, Message, Reply, Style
 
 __all__ = ["EmailChannel", "EmailChannelError", "EmailConfigError", "EmailSettings"]
@@ -59,9 +64,13 @@ class EmailChannel(Channel):
         clock: Callable[[], datetime] = _utcnow,
         imap_tls: ssl.SSLContext | None = None,
         smtp_tls: ssl.SSLContext | None = None,
+        detector: LanguageDetector | None = None,
     ) -> None:
         super().__init__(handle)
         self.settings, self.clock, self.imap_tls = settings, clock, imap_tls
+        self.rules = settings.rules()
+        self.files = AttachmentStore(settings.attachment_folder, settings.attachment_max_bytes)
+        self.detector = detector  # tells the language a letter is written in (Content-Language); built when first needed
         self.smtp = SmtpSender(settings.smtp(), smtp_tls)
         self.limiter = ReplyLimiter(settings.max_replies_per_hour, clock)
         self.threads: OrderedDict[str, Thread] = OrderedDict()
@@ -112,13 +121,14 @@ class EmailChannel(Channel):
         except Exception:  # noqa: BLE001 - the stdlib parser is lenient; whatever still breaks is skipped, not fatal
             log.exception("mail %s cannot be parsed; left for people", fetched.uid)
             return None
-        reason = automated(mail, self.settings.address)
-        if reason:
-            log.info("not answering mail %s from %s: %s", mail.external_id, mail.sender or "?", reason)
-            return None
-        message = to_message(mail, fetched.arrived or mail.date or self.clock())
-        self._remember(thread_of(mail))
+        verdict = classify(mail, self.rules, mail.own_text)
+        message = to_message(mail, fetched.arrived or mail.date or self.clock(), verdict, self.files.keep(mail.attachments))
         try:
+            if not verdict.answer:
+                log.info("not answering mail %s from %s: %s (%s)", mail.external_id, mail.sender or "?", verdict.kind, verdict.reason)
+                await self._keep(message, verdict)
+                return None
+            self._remember(thread_of(mail))
             reply = await self.handle(message, Style.LETTER)
         except Exception:
             # A failing store is a transport problem: raise, reconnect, fetch again. A mail that fails
@@ -138,12 +148,25 @@ class EmailChannel(Channel):
             )
             return reply
         try:
-            letter = self._compose(self.threads[message.conversation], reply.text, "auto-replied", reply.language)
+            language = written_in(reply.text, reply.language, self._detector())
+            letter = self._compose(self.threads[message.conversation], reply.text, "auto-replied", language)
         except (ValueError, MessageError) as exc:  # headers too broken to answer; the mail is stored for people
             log.error("cannot write a letter answering %s: %s", mail.external_id, exc)
             return reply
         await self._send(letter)
         return reply
+
+    async def _keep(self, message: Message, verdict: Verdict) -> None:
+        """A colleague's letter becomes a note in its conversation; a machine's mail is kept with its reason."""
+        if verdict.kind == COLLEAGUE:
+            await self.keep(message, direction="note", status="note", flags=["mail:colleague"])
+        else:
+            await self.keep(message, direction="in", status="machine", flags=["machine", f"mail:{verdict.kind}"])
+
+    def _detector(self) -> LanguageDetector:
+        if self.detector is None:
+            self.detector = LanguageDetector(low_accuracy=True)
+        return self.detector
 
     def _remember(self, thread: Thread) -> None:
         self.threads[thread.conversation] = thread
@@ -206,8 +229,13 @@ class EmailChannel(Channel):
         return thread
 
 
-def to_message(mail: ParsedMail, received_at: datetime) -> Message:
-    """The pipeline's view of a mail: only the new text, the thread as the conversation."""
+def to_message(
+    mail: ParsedMail, received_at: datetime, verdict: Verdict | None = None, attachments: list[dict] | None = None,
+) -> Message:
+    """The pipeline's view of a mail: only the new text, the thread as the conversation.
+
+    `attachments` (where each file was stored) and the classifier's `verdict` go into `raw` for agents.
+    """
     text, kind = mail.text, Kind.TEXT
     if not text.strip():
         if mail.attachments:  # nothing to read but the files: a person has to look
@@ -217,10 +245,15 @@ def to_message(mail: ParsedMail, received_at: datetime) -> Message:
             text = mail.subject  # "Delivery time to Spain?" in the subject, nothing in the body
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=timezone.utc)
+    raw = summary(mail)
+    if attachments is not None:
+        raw["attachments"] = attachments
+    if verdict is not None:
+        raw["decision"] = {"kind": verdict.kind, "reason": verdict.reason}
     return Message(
         channel=CHANNEL, conversation=mail.conversation, sender=mail.sender, text=text, received_at=received_at,
         kind=kind, sender_name=mail.sender_name, language_hint=mail.language, external_id=mail.external_id,
-        subject=mail.subject or None, timezone=mail.timezone, raw=summary(mail),
+        subject=mail.subject or None, timezone=mail.timezone, raw=raw,
     )
 
 
