@@ -182,3 +182,16 @@ def test_raw_8bit_headers_are_read_as_utf8():
 
 def test_html_with_broken_markup_still_gives_text():
     assert html_to_text("<div>Where is <b>my order?</div><p>Thanks") == "Where is my order?\n\nThanks"
+
+
+@pytest.mark.parametrize("body, words", [
+    ("On 23.11.2026 11:02, Shop wrote:\n> Delivery takes 25-60 days.\n\nDo you ship to Portugal?", "Do you ship to Portugal?"),
+    ("> Delivery takes 25-60 days.\nToo long. Express?\n> Kind regards,\n> Shop", "Too long. Express?"),
+    ("At 11:02 23.11.2026, you wrote:\n> Delivery takes 25-60 days.\n\nIs tax included?", "Is tax included?"),
+    ("هل يمكنني الدفع؟\n\n\u200fفي الاثنين، 23 نوفمبر 2026، \u202bShop\u202c <\u200eshop@example.test\u200e> كتب:\u200f\n> نص", "هل يمكنني الدفع؟"),
+    ("Please check.\n\n---------- Forwarded message ---------\nFrom: Shop <shop@example.test>\nYour order shipped.", "Please check."),
+    ("発送はいつですか？\n\n==========\n山田 太郎\nTEL: 03-1234-5678\n==========", "発送はいつですか？"),
+    ("On Mon, 23 Nov 2026, Ana <ana@example.es> wrote:\n> How long does delivery take?", "How long does delivery take?"),
+])
+def test_the_new_words_are_found_wherever_they_are(body, words):
+    assert new_text(body) == words
