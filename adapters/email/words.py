@@ -10,7 +10,7 @@ import re
 
 # Local parts of addresses that cannot (or will not) read an answer, with "-", "_", "." and "+" removed.
 NO_REPLY_STEMS = (
-    "noreply", "donotreply", "dontreply", "doNOTreply".lower(), "noresponse", "noreplies",
+    "noreply", "donotreply", "dontreply", "noresponse", "noreplies",
     "naoresponda", "naoresponder", "naoresponde",  # Portuguese (não responda)
     "nepasrepondre", "nerepondezpas", "nerepondpas",  # French (ne pas répondre)
     "noresponder", "noresponda", "norespondas", "norespuesta",  # Spanish
