@@ -68,6 +68,18 @@ def test_every_mail_gets_one_decision_with_its_reason(raw, kind, reason):
     plain_mail("Where is my parcel?", sender="noreen@example.com"),
     plain_mail("Is it cotton?", headers={"X-Rspamd-Score": "3.2", "X-Spam-Status": "No, score=3.2"}),
     plain_mail("Where is my parcel?", sender="ana@mail.example.es"),
+    # angry or puzzled buyers write about replies and automatic mails too
+    plain_mail("You do not reply to my messages! Where is my order?"),
+    plain_mail("I never got the automatic e-mail with the tracking number."),
+    plain_mail("لماذا لا ترد على رسائلي؟"),
+    plain_mail("没有收到系统自动发送的邮件，请问我的订单发货了吗？"),
+    plain_mail("Dlaczego nie odpowiadają Państwo na moje wiadomości?"),
+    plain_mail("My parcel never arrived", "Undelivered parcel"),
+    plain_mail("Waar blijft mijn pakket?", "Niet bezorgd pakket"),
+    plain_mail("Where is it?", "Absent item in my order"),
+    # the mailbox forwards (Gmail's +caf_=, SRS): the rewritten return path says nothing about the sender
+    plain_mail("Is it cotton?", headers={"Return-Path": "<shop+caf_=kefu=example.test@gmail.com>"}),
+    plain_mail("Is it cotton?", headers={"Return-Path": "<SRS0=ab12=XY=example.es=ana.lopez@forwarder.example>"}),
     # the "do not reply" line is in the quoted notice the buyer answers, not in her own words
     reply_mail("Why was my order cancelled?", "Your order was cancelled.\nPlease do not reply to this e-mail.",
                root="<r@x.example>", parent="<p@x.example>"),
@@ -81,6 +93,11 @@ def test_the_shops_domains_are_configured():
     raw = plain_mail("Please check order 1047", sender="lina@sunrise-trading.example")
     assert verdict(raw).answer
     assert verdict(raw, MailRules(SHOP, domains=("example.test", "sunrise-trading.example"))).kind == "colleague"
+
+
+def test_a_shop_at_a_public_mail_provider_does_not_make_every_buyer_a_colleague():
+    raw = plain_mail("Is it cotton?", sender="ana.lopez@gmail.com", message_id="<CA+abc@mail.gmail.com>")
+    assert verdict(raw, MailRules("sunrise.shop@gmail.com")).kind == "buyer"
 
 
 def test_one_sender_gets_at_most_n_answers_an_hour():

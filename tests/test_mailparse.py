@@ -195,3 +195,27 @@ def test_html_with_broken_markup_still_gives_text():
 ])
 def test_the_new_words_are_found_wherever_they_are(body, words):
     assert new_text(body) == words
+
+
+@pytest.mark.parametrize("body", [
+    "Hello,\nwhere is my parcel?\nOrder 1234567890",
+    "Hi, I paid already.\nMy PayPal is ana@example.es",
+    "This email is about order 1047, which arrived broken. What can you do about it? I want a refund.",
+    "发自深圳的包裹什么时候到？",
+    "나의 주문은 어디에 있나요?",
+    "Quoting your website: free shipping over 50 EUR.\nIs that true?",
+])
+def test_a_buyers_own_lines_are_never_taken_for_a_signature_or_footer(body):
+    assert new_text(body) == body
+
+
+@pytest.mark.parametrize("attribution", [
+    "pon., 23 lis 2026 o 11:02 Sunrise Trading <shop@example.test> napisał(a):",
+    "Sunrise Trading <shop@example.test>, 23 Kas 2026 Pzt, 11:02 tarihinde şunu yazdı:",
+    "Le lun. 23 nov. 2026 à 11:02, Sunrise Trading <shop@example.test> a écrit :",
+    "Sunrise Trading <shop@example.test> 于2026年11月23日周一 11:02写道：",
+    "2026년 11월 23일 (월) 오전 11:02, Sunrise Trading <shop@example.test>님이 작성:",
+    "Am 23.11.26 um 11:02 schrieb Sunrise Trading:",
+])
+def test_gmail_and_thunderbird_attributions_in_many_languages_are_cut(attribution):
+    assert new_text(f"Thanks!\n\n{attribution}\n> Delivery takes 25-60 days.") == "Thanks!"

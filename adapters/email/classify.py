@@ -42,7 +42,9 @@ class MailRules:
     spam_threshold: float = 5.0  # at or above this score a mail is spam
 
     def own_domains(self) -> tuple[str, ...]:
-        return tuple(d.lower().lstrip("@") for d in self.domains) or (self.address.rpartition("@")[2].lower(),)
+        """The configured domains, else the address's; a public mail provider's domain never counts."""
+        domains = tuple(d.lower().lstrip("@") for d in self.domains) or (self.address.rpartition("@")[2].lower(),)
+        return tuple(d for d in domains if d and d not in words.FREE_PROVIDERS)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ def _notification(mail: ParsedMail, own_text: str) -> Verdict | None:
         if _normal(local) in words.NOTICE_LOCALS:
             return Verdict(NOTIFICATION, f"notice sender ({address})")
     return_path = mail.header("Return-Path").strip("<> ").lower()
-    if return_path and return_path not in (mail.sender, mail.reply_to):
+    # A forwarding mailbox rewrites every return path (Gmail's "+caf_=", SRS): that says nothing about the sender.
+    forwarded = "+caf_=" in return_path or return_path.startswith(("srs0=", "srs1="))
+    if return_path and return_path not in (mail.sender, mail.reply_to) and not forwarded:
         if words.VERP_RETURN_PATH.search(return_path.partition("@")[0]):
             return Verdict(NOTIFICATION, f"bulk sender's return path ({return_path[:60]})")
     found = words.DO_NOT_REPLY.search(own_text)

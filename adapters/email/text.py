@@ -56,7 +56,6 @@ _ATTRIBUTION = re.compile(
         on\b.{0,300}\bwrote\s*:                       # English (Gmail, Apple Mail, Thunderbird, Yahoo)
       | at\b.{0,200}\byou\s+wrote\s*:                 # Eudora
       | at\b.{0,200}\bwrote\s*:
-      | quoting\b.{0,200}:                            # Horde
       | am\b.{0,300}\bschrieb\b.{0,100}:              # German
       | le\b.{0,300}\ba\s+écrit\s*:                   # French
       | el\b.{0,300}\bescribió\s*:                    # Spanish
@@ -75,7 +74,7 @@ _ATTRIBUTION = re.compile(
 )
 # Where the verb comes last, the line must also carry a date or an address.
 _ATTRIBUTION_VERB = re.compile(
-    r"(\b(написал|написала|написал\(а\)|пишет|написав|написала\(в\))|\btarihinde\b.*\byazdı|كتب|כתב|đã\s+viết|menulis|เขียน|写道|寫道|wrote|schrieb)\s*[:：]\s*$",
+    r"(\b(написал|написала|написал\(а\)|пишет|пише|написав|написала\(в\)|napisał|napisała|napisał\(a\))|\btarihinde\b.*\byazdı|كتب|כתב|כתבה|đã\s+viết|menulis|เขียนว่า|เขียน|写道|寫道|wrote|schrieb)\s*[:：]\s*$",
     re.I,
 )
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -200,7 +199,7 @@ _DEVICE = re.compile(
 _FRAME = re.compile(r"^\s*[=＝*＊~～━─_\-+#]{5,}\s*$")
 _CONTACT = re.compile(
     r"(\b(tel|phone|mob(ile)?|cell|fax|whatsapp|wechat|skype|e-?mail|web|www|mail|adr|address)\b\.?\s*[:：.]"
-    r"|https?://|www\.|[\w.+-]+@[\w-]+\.|\+?\d[\d ()./-]{7,}\d|〒|電話|手机|手機|电话|微信|住所|地址|傳真|传真|"
+    r"|https?://|www\.|[\w.+-]+@[\w-]+\.|\+\d[\d ()./-]{7,}\d|〒|電話|手机|手機|电话|微信|住所|地址|傳真|传真|"
     r"тел\.?|телефон|телефона|факс|téléphone|teléfono|telefone|telefono|телефон:|هاتف|טלפון)",
     re.IGNORECASE,
 )
@@ -232,17 +231,33 @@ _CLOSING = re.compile(
     re.IGNORECASE,
 )
 FOOTER_MIN_CHARS = 60  # a footer is a paragraph, not a word
+_LEGAL = re.compile(
+    r"(confidential|privileged|intended\s+(solely|only|exclusively|for)|recipient|addressee|disclos|unauthori[sz]ed|"
+    r"vertraulich|empfänger|adressat|destinataire|confidentiel|destinatario|confidencial|riservat|destinatari|"
+    r"vertrouwelijk|geadresseerde|bestemd|poufn|adresat|конфиденц|адресат|gizli|alıcı|机密|保密|機密|秘密|受信者|收件人|"
+    r"宛先|受取人|수신인|기밀|سري|المرسل\s+إليه|סודי|נמען|sekretess|mottagare|fortrolig|modtager|luottamuks|vastaanottaja|"
+    r"bizalmas|címzett|důvěrn|adresát|εμπιστευτικ|παραλήπτ|confiden[țt]ial|destinatar|environment|umwelt|environnement|"
+    r"medio\s*ambiente|ambiente|milieu|print|drucken|imprimer|imprimir|stampare|law|gesetz|loi|ley|legge|lei\b|"
+    r"exclusiv|esclusiv|ausschlie|uniquement|uitsluitend|strictly|prohibit|proibit|vietat|verboten|interdit|"
+    r"sigilo|privilegiad|riservatezza|zabronion|запрещ)",
+    re.IGNORECASE,
+)
 
 
 def _is_sent_from(line: str) -> bool:
-    return len(line) <= 80 and bool(_SENT_FROM.match(line)) and (bool(_DEVICE.search(line)) or len(line) <= 30)
+    return len(line) <= 80 and bool(_SENT_FROM.match(line)) and bool(_DEVICE.search(line))
 
 
 def _footer_at(lines: list[str], index: int) -> bool:
+    """A legal footer: its first words, a paragraph's length, and the words of the law (a buyer's
+    "This email is about order 1047" has the first but not the rest)."""
     if not _FOOTER.match(lines[index]):
         return False
-    paragraph = " ".join(lines[index:index + 6])
-    return len(paragraph) >= FOOTER_MIN_CHARS or index + 1 >= len(lines)
+    return _legal(" ".join(lines[index:index + 8]))
+
+
+def _legal(paragraph: str) -> bool:
+    return len(paragraph) >= FOOTER_MIN_CHARS and bool(_LEGAL.search(paragraph))
 
 
 def _framed_at(lines: list[str], index: int) -> bool:
@@ -269,7 +284,8 @@ def _contact_block(lines: list[str]) -> int:
             break
         contacts += contact
         start = index
-    if contacts < 1:
+    # one line with an address or a link is a buyer's sentence ("my PayPal is ana@…"); a signature has more
+    if contacts < 1 or (contacts < 2 and len(lines) - start < 3):
         return len(lines)
     # keep the sign-off and the sender's name; the title, company and numbers below them go
     keep = 2 if _CLOSING.search(lines[start]) else 1
@@ -289,7 +305,7 @@ def strip_signature(text: str) -> str:
             end = index
             break
     library = next(iter(_LIB.DISCLAIMERS_REGEX.finditer("\n".join(lines[:end]))), None)
-    if library and library.start() > 0:
+    if library and library.start() > 0 and _legal("\n".join(lines[:end])[library.start():]):
         end = min(end, "\n".join(lines)[:library.start() + 1].count("\n") + 1)
     lines = lines[:end]
     return tidy("\n".join(lines[:_contact_block(lines)]))

@@ -40,14 +40,17 @@ NOTICE_SUBDOMAINS = {
     "mailer", "newsletter", "news", "marketing", "em", "e", "mkt", "campaign", "campaigns", "updates", "info-mail",
     "reply", "mg", "sg", "ses",
 }
-# Marketplaces' and platforms' machine senders: (domain suffix, local parts or "*" for any).
+_AMAZON_NOTICES = {
+    "seller-notification", "auto-confirm", "ship-confirm", "order-update", "payments-messages", "seller-performance",
+    "donotreply", "no-reply", "notifications", "store-news", "seller-info", "returns", "account-update",
+}
+# Marketplaces' and platforms' machine senders: (domain suffix, local parts or "*" for any). Amazon's
+# marketplace.amazon.* relay carries a buyer's own words (an answer reaches the buyer), so only its notices count.
 MARKETPLACE_SENDERS = (
     ("ebay.com", "*"), ("ebay.de", "*"), ("ebay.co.uk", "*"), ("ebay.fr", "*"), ("ebay.it", "*"), ("ebay.es", "*"),
     ("ebay.com.au", "*"), ("reply.ebay.com", "*"), ("members.ebay.com", "*"),
-    ("amazon.com", {"seller-notification", "auto-confirm", "ship-confirm", "order-update", "payments-messages",
-                    "seller-performance", "donotreply", "no-reply", "notifications", "marketplace-messages", "store-news"}),
-    ("amazon.de", "*"), ("amazon.co.uk", "*"), ("amazon.fr", "*"), ("amazon.it", "*"), ("amazon.es", "*"),
-    ("amazon.co.jp", "*"), ("amazon.cn", "*"), ("amazonses.com", "*"),
+    *((f"amazon.{tld}", _AMAZON_NOTICES) for tld in ("com", "de", "co.uk", "fr", "it", "es", "co.jp", "cn", "ca", "com.mx", "com.br", "nl", "pl", "se", "com.tr", "ae", "sa", "in", "com.au", "sg")),
+    ("amazonses.com", "*"),
     ("aliexpress.com", {"notice", "service", "transaction", "promotion", "newsletter", "message", "messages"}),
     ("notice.aliexpress.com", "*"), ("mail.aliexpress.com", "*"), ("notice.alibaba.com", "*"),
     ("alibaba.com", {"notice", "service", "noreply", "notification"}),
@@ -56,6 +59,17 @@ MARKETPLACE_SENDERS = (
     ("wish.com", {"merchant", "noreply"}), ("shopee.com", "*"), ("lazada.com", "*"), ("mercadolibre.com", "*"),
     ("rakuten.co.jp", "*"), ("cdiscount.com", "*"), ("allegro.pl", "*"), ("ozon.ru", "*"), ("wildberries.ru", "*"),
 )
+# Public mail providers: never "the shop's own domain", even when the shop's address is there
+# (a shop at gmail.com does not make every Gmail buyer a colleague).
+FREE_PROVIDERS = {
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "ymail.com", "aol.com",
+    "icloud.com", "me.com", "mac.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "t-online.de",
+    "mail.ru", "bk.ru", "inbox.ru", "list.ru", "yandex.ru", "yandex.com", "ya.ru", "rambler.ru", "qq.com", "foxmail.com",
+    "163.com", "126.com", "yeah.net", "sina.com", "sohu.com", "aliyun.com", "naver.com", "daum.net", "hanmail.net",
+    "yahoo.co.jp", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "yahoo.es", "hotmail.fr", "hotmail.co.uk", "orange.fr", "free.fr",
+    "laposte.net", "libero.it", "virgilio.it", "uol.com.br", "bol.com.br", "terra.com.br", "wp.pl", "o2.pl", "interia.pl",
+    "onet.pl", "seznam.cz", "zoho.com", "mail.com", "tutanota.com", "fastmail.com",
+}
 # Headers that only bulk and transactional sending services add (never a person's mail program).
 SENDER_SERVICE_HEADERS = (
     "Feedback-ID", "X-SES-Outgoing", "X-Mailgun-Sid", "X-Mailgun-Tag", "X-SG-EID", "X-SG-ID", "X-MC-User",
@@ -72,40 +86,44 @@ VERP_RETURN_PATH = re.compile(
     re.IGNORECASE,
 )
 
-# "Please do not reply to this e-mail" and "sent automatically", in the body, in many languages.
+# "Please do not reply to this e-mail" and "sent automatically", in the body, in many languages. Each phrase
+# is one a notice writes about itself ("this e-mail", imperative "do not reply"), not what an angry buyer
+# writes about us ("you do not reply to my mails", "the automatic e-mail never came").
 DO_NOT_REPLY = re.compile(
-    r"(do\s*n[o']?t\s+(reply|respond)(\s+(to|directly))?|please\s+don[’']t\s+reply|this\s+(is\s+an?\s+)?(automated|automatic|auto-generated)\s+(message|e-?mail|notification)"
-    r"|(this|the)\s+(e-?mail|message|mailbox)\s+(address\s+)?(is|was)\s+(not\s+monitored|unmonitored|sent\s+automatically|generated\s+automatically)"
-    r"|replies\s+to\s+this\s+(e-?mail|message)\s+(are|will)\s+not"
-    r"|antworten\s+sie\s+nicht|bitte\s+(antworten\s+sie\s+)?nicht\s+auf\s+diese|automatisch\s+(erstellt|generiert|versendet|versandt)e?"
-    r"|ne\s+(pas\s+)?r[ée]pond(ez|re)\s+pas|merci\s+de\s+ne\s+pas\s+r[ée]pondre|ne\s+pas\s+r[ée]pondre|(message|e-?mail|courriel)\s+(g[ée]n[ée]r[ée]|envoy[ée])\s+automatiquement"
-    r"|no\s+respond(a|as|er)\b|por\s+favor,?\s+no\s+(responda|respondas|conteste)|(mensaje|correo)\s+(generado|enviado)\s+autom[áa]ticamente"
-    r"|n[ãa]o\s+respond(a|er)\b|(mensagem|e-?mail)\s+(gerad[ao]|enviad[ao])\s+automaticamente"
-    r"|non\s+rispondere|si\s+prega\s+di\s+non\s+rispondere|(messaggio|e-?mail)\s+(generat[ao]|inviat[ao])\s+automaticamente"
-    r"|niet\s+(be)?antwoorden|reageer\s+niet\s+op\s+(deze|dit)|antwoord\s+niet\s+op\s+(deze|dit)|automatisch\s+(gegenereerd|verzonden)"
-    r"|nie\s+odpowiadaj|prosimy\s+nie\s+odpowiada[ćc]|prosimy\s+o\s+nieodpowiadanie|wiadomo[śs][ćc]\s+(zosta[łl]a\s+)?wygenerowana\s+automatycznie"
-    r"|не\s+отвечайте\s+на\s+(это|данное|этот)|(письмо|сообщение)\s+(сформировано|отправлено|создано)\s+автоматически|не\s+відповідайте"
+    r"(please\s+do\s*n[o'’]?t\s+(reply|respond)|do\s*n[o'’]?t\s+(reply|respond)\s+(to\s+this|directly|to\s+the\s+sender)"
+    r"|this\s+is\s+an?\s+(automated|automatic|auto-generated|system[- ]generated)\s+(message|e-?mail|notification)"
+    r"|this\s+(e-?mail|message|mailbox|address)\s+(address\s+)?(is|was)\s+(not\s+monitored|unmonitored|sent\s+automatically|generated\s+automatically|send-only)"
+    r"|replies\s+to\s+this\s+(e-?mail|message)\s+(are|will)\s+not|this\s+is\s+a\s+(no-?reply|send-only)"
+    r"|antworten\s+sie\s+(bitte\s+)?nicht|bitte\s+(antworten\s+sie\s+)?nicht\s+auf\s+diese|(e-?mail|nachricht)\s+wurde\s+automatisch\s+(erstellt|generiert|versendet|versandt)"
+    r"|ne\s+(pas\s+)?r[ée]pondez\s+pas|merci\s+de\s+ne\s+pas\s+r[ée]pondre|veuillez\s+ne\s+pas\s+r[ée]pondre|ce\s+(message|courriel|e-?mail)\s+(a\s+[ée]t[ée]\s+|est\s+)?(g[ée]n[ée]r[ée]|envoy[ée])\s+automatiquement"
+    r"|por\s+favor,?\s+no\s+(responda|respondas|conteste)|no\s+responda\s+a\s+este|este\s+(mensaje|correo)\s+(ha\s+sido\s+|fue\s+|es\s+)?(generado|enviado)\s+autom[áa]ticamente"
+    r"|por\s+favor,?\s+n[ãa]o\s+respond|n[ãa]o\s+responda\s+(a\s+)?(esta|este)|(esta|este)\s+(mensagem|e-?mail)\s+(foi\s+|é\s+)?(gerad[ao]|enviad[ao])\s+automaticamente"
+    r"|si\s+prega\s+di\s+non\s+rispondere|non\s+rispondere\s+a\s+quest|quest[oa]\s+(messaggio|e-?mail)\s+([èe]\s+stat[oa]\s+)?(generat[oa]|inviat[oa])\s+automaticamente"
+    r"|gelieve\s+niet\s+te\s+(antwoorden|reageren)|reageer\s+niet\s+op\s+(deze|dit)|antwoord\s+niet\s+op\s+(deze|dit)|(deze|dit)\s+(e-?mail|bericht)\s+is\s+automatisch"
+    r"|nie\s+odpowiadaj\b|prosimy\s+nie\s+odpowiada[ćc]|prosimy\s+o\s+nieodpowiadanie|wiadomo[śs][ćc]\s+(zosta[łl]a\s+)?wygenerowana\s+automatycznie"
+    r"|не\s+отвечайте\s+на\s+(это|данное|этот)|(это|данное)\s+(письмо|сообщение)\s+(сформировано|отправлено|создано)\s+автоматически|не\s+відповідайте\s+на"
     r"|bu\s+e-?postay[ıi]\s+(yan[ıi]tlamay[ıi]n|cevaplamay[ıi]n)|l[üu]tfen\s+bu\s+e-?postaya\s+(yan[ıi]t|cevap)\s+vermeyin"
-    r"|请勿(直接)?回复|請勿(直接)?回覆|請勿回復|请不要(直接)?回复|(此|本)邮件(为|由)系统自动(发送|发出)|系统自动发送|自動送信|送信専用|返信(しないで|できません|いただいても)"
-    r"|회신하지\s*마십시오|발신\s*전용|لا\s+ترد|يرجى\s+عدم\s+الرد|الرجاء\s+عدم\s+الرد|אין\s+להשיב|נא\s+לא\s+להשיב"
-    r"|svara\s+inte\s+p[åa]|svar\s+ikke\s+p[åa]|besvar\s+ikke|[äa]l[äa]\s+vastaa|ne\s+v[áa]laszoljon|neodpov[íi]dejte"
+    r"|请勿(直接)?回复|請勿(直接)?回覆|請勿回復|请不要(直接)?回复|(此|本)(邮件|郵件|信)(为|是|由)系统自动|このメールは(送信専用|自動送信)|返信(しないで|はできません|いただいても(お答え|回答)できません)"
+    r"|회신하지\s*마십시오|회신\s*불가|발신\s*전용|يرجى\s+عدم\s+الرد|الرجاء\s+عدم\s+الرد|لا\s+ترد\s+على\s+هذه|אין\s+להשיב|נא\s+לא\s+להשיב"
+    r"|svara\s+inte\s+p[åa]\s+(detta|det\s+h[äa]r)|svar\s+ikke\s+p[åa]\s+denne|besvar\s+ikke\s+denne|[äa]l[äa]\s+vastaa\s+t[äa]h[äa]n|ne\s+v[áa]laszoljon|neodpov[íi]dejte"
     r"|μην\s+απαντ[ήη]σετε|โปรดอย่าตอบกลับ|vui\s+l[òo]ng\s+kh[ôo]ng\s+tr[ảa]\s+l[ờo]i|(mohon|harap)\s+(tidak|jangan)\s+membalas)",
     re.IGNORECASE,
 )
 
 # Subjects of out-of-office and automatic replies.
 AUTO_SUBJECT = re.compile(
-    r"^\s*(auto(matic|mated)?[ -]?(reply|response|answer)|out\s+of\s+(the\s+)?office|ooo\b|away\s+from\s+(the\s+)?office|"
-    r"on\s+vacation|on\s+holiday|autoreply|abwesenheitsnotiz|abwesend|automatische\s+antwort|nicht\s+im\s+b[üu]ro|"
-    r"r[ée]ponse\s+automatique|absence|absent\b|respuesta\s+autom[áa]tica|fuera\s+de\s+la\s+oficina|ausente|"
-    r"resposta\s+autom[áa]tica|fora\s+do\s+escrit[óo]rio|risposta\s+automatica|fuori\s+ufficio|assente|"
-    r"automatisch\s+antwoord|afwezig|niet\s+aanwezig|odpowied[źz]\s+automatyczna|poza\s+biurem|nieobecno[śs][ćc]|"
-    r"автоответ|автоматический\s+ответ|вне\s+офиса|в\s+отпуске|otomatik\s+yan[ıi]t|ofis\s+d[ıi]ş[ıi]nda|"
-    r"automatiskt\s+svar|fr[åa]nvaro|automatisk\s+svar|frav[æa]r|automaattinen\s+vastaus|poissa|"
+    r"^\s*(auto(matic|mated)?[ -]?(reply|response|answer)|out\s+of\s+(the\s+)?office|ooo\s*[:：]|away\s+from\s+(the\s+)?office|"
+    r"autoreply|abwesenheitsnotiz|automatische\s+antwort|nicht\s+im\s+b[üu]ro|"
+    r"r[ée]ponse\s+automatique|absence\s*[:：]|respuesta\s+autom[áa]tica|fuera\s+de\s+la\s+oficina|"
+    r"resposta\s+autom[áa]tica|fora\s+do\s+escrit[óo]rio|risposta\s+automatica|fuori\s+ufficio|"
+    r"automatisch\s+antwoord|afwezigheidsmelding|odpowied[źz]\s+automatyczna|poza\s+biurem|"
+    r"автоответ|автоматический\s+ответ|вне\s+офиса|otomatik\s+yan[ıi]t|ofis\s+d[ıi]ş[ıi]nda|"
+    r"automatiskt\s+svar|fr[åa]nvaro\s*[:：]|automatisk\s+svar|frav[æa]r\s*[:：]|automaattinen\s+vastaus|"
     r"automatick[áa]\s+odpov[ěe][ďd]|automatikus\s+v[áa]lasz|αυτόματη\s+απάντηση|"
-    r"自动回复|自動回覆|自动答复|不在办公室|休假|自動応答|自動返信|不在(の)?(お知らせ|通知)|자동\s*응답|부재\s*중|"
-    r"رد\s+تلقائي|خارج\s+المكتب|תשובה\s+אוטומטית|trả\s+lời\s+tự\s+động|balasan\s+otomatis|"
-    r"undeliver(ed|able)|delivery\s+(status\s+notification|has\s+failed|failure)|mail\s+delivery\s+(failed|failure|subsystem)|"
-    r"returned\s+mail|failure\s+notice|unzustellbar|non\s+remis|no\s+entregado|退信|系统退信|未送达)",
+    r"自动回复|自動回覆|自动答复|自動回復|自動応答|自動返信|不在(の)?(お知らせ|通知)|자동\s*응답|부재\s*중\s*[:：]|"
+    r"رد\s+تلقائي|תשובה\s+אוטומטית|trả\s+lời\s+tự\s+động|balasan\s+otomatis|"
+    r"undelivered\s+mail\s+returned|(undeliverable|unzustellbar|non\s+remis|no\s+se\s+puede\s+entregar|niet\s+bezorgd|"
+    r"不能送达|无法投递|退信)\s*[:：]|delivery\s+status\s+notification|delivery\s+has\s+failed|mail\s+delivery\s+(failed|failure|subsystem)|"
+    r"returned\s+mail\s*[:：]|failure\s+notice|系统退信)",
     re.IGNORECASE,
 )
