@@ -192,6 +192,7 @@ def test_html_with_broken_markup_still_gives_text():
     ("Please check.\n\n---------- Forwarded message ---------\nFrom: Shop <shop@example.test>\nYour order shipped.", "Please check."),
     ("発送はいつですか？\n\n==========\n山田 太郎\nTEL: 03-1234-5678\n==========", "発送はいつですか？"),
     ("On Mon, 23 Nov 2026, Ana <ana@example.es> wrote:\n> How long does delivery take?", "How long does delivery take?"),
+    ("看到后告诉我是否需要调整。\n\n——————————————\n\n小满\n活动协调人", "看到后告诉我是否需要调整。"),
 ])
 def test_the_new_words_are_found_wherever_they_are(body, words):
     assert new_text(body) == words
@@ -204,6 +205,7 @@ def test_the_new_words_are_found_wherever_they_are(body, words):
     "发自深圳的包裹什么时候到？",
     "나의 주문은 어디에 있나요?",
     "Quoting your website: free shipping over 50 EUR.\nIs that true?",
+    "Here is my question\n\nSent from my desk, which is much easier than my mobile phone.",
 ])
 def test_a_buyers_own_lines_are_never_taken_for_a_signature_or_footer(body):
     assert new_text(body) == body

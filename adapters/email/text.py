@@ -196,7 +196,7 @@ _DEVICE = re.compile(
     re.IGNORECASE,
 )
 # A framed signature: ====, ****, ━━━ or ＝＝＝ lines around a name and a contact block (common in Japan).
-_FRAME = re.compile(r"^\s*[=＝*＊~～━─_\-+#]{5,}\s*$")
+_FRAME = re.compile(r"^\s*[=＝*＊~～━─—–－_\-+#]{5,}\s*$")
 _CONTACT = re.compile(
     r"(\b(tel|phone|mob(ile)?|cell|fax|whatsapp|wechat|skype|e-?mail|web|www|mail|adr|address)\b\.?\s*[:：.]"
     r"|https?://|www\.|[\w.+-]+@[\w-]+\.|\+\d[\d ()./-]{7,}\d|〒|電話|手机|手機|电话|微信|住所|地址|傳真|传真|"
@@ -245,7 +245,7 @@ _LEGAL = re.compile(
 
 
 def _is_sent_from(line: str) -> bool:
-    return len(line) <= 80 and bool(_SENT_FROM.match(line)) and bool(_DEVICE.search(line))
+    return len(line) <= 80 and len(line.split()) <= 8 and bool(_SENT_FROM.match(line)) and bool(_DEVICE.search(line))
 
 
 def _footer_at(lines: list[str], index: int) -> bool:
@@ -265,7 +265,15 @@ def _framed_at(lines: list[str], index: int) -> bool:
     if not _FRAME.match(lines[index]):
         return False
     rest = [line for line in lines[index + 1:] if line.strip()]
-    return 0 < len(rest) <= 15 and "?" not in "".join(rest) and any(_CONTACT.search(line) for line in rest)
+    if not 0 < len(rest) <= 15 or re.search(r"[?？]", "".join(rest)):
+        return False
+    # a contact block, or only a name and a title or two ("小满 / 活动协调人")
+    return any(_CONTACT.search(line) for line in rest) or (len(rest) <= 4 and all(_bare(line) for line in rest))
+
+
+def _bare(line: str) -> bool:
+    """A line that is a name or a title, not a sentence."""
+    return len(line.split()) <= 5 and len(line.strip()) <= 40 and not re.search(r"[.!。！,，:：]$", line.strip())
 
 
 def _contact_block(lines: list[str]) -> int:
