@@ -127,6 +127,26 @@ async def test_automatic_mail_is_never_answered(imap, smtp, email_bot, raw):
     assert smtp.letters() == [] and email_bot.handle.messages == []
     flags = await imap.flags(uid)
     assert {HANDLED, SKIPPED} <= flags and "\\Seen" not in flags  # left unread for people, never fetched again
+    [kept] = await email_bot.store.messages()  # kept for agents, with the reason, never as answered
+    assert (kept.direction, kept.status, kept.flags[0]) == ("in", "machine", "machine")
+    assert kept.raw["decision"]["reason"]
+
+
+async def test_agents_see_the_mail_kefu_did_not_answer_and_why(imap, smtp, email_bot, tmp_path):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    await imap.deliver(bounce())
+    await imap.deliver(plain_mail("You have a new message from a buyer.", "New message", sender="ebay@ebay.com",
+                                  headers={"X-eBay-Mail-Type": "MemberMessage"}))
+    await poll_once(make_channel(email_bot, imap, smtp))
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["unanswered-mail", "--db", f"sqlite:///{tmp_path / 'kefu.db'}"], env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "bounce" in result.output and "multipart/report" in result.output
+    assert "notification" in result.output and "X-eBay-Mail-Type" in result.output
 
 
 async def test_the_same_mail_twice_is_answered_once(imap, smtp, email_bot):
@@ -254,3 +274,16 @@ async def test_content_language_is_the_language_the_letter_is_written_in(imap, s
     await poll_once(make_channel(email_bot, imap, smtp))
     [letter] = smtp.letters()
     assert "Dear" in body(letter) and letter["Content-Language"] == "en"
+
+
+async def test_a_spammers_attachment_never_reaches_the_disk(imap, smtp, email_bot):
+    from tests.mail_factories import with_attachment
+
+    await imap.deliver(with_attachment("Open the invoice", "invoice.exe", b"MZ" + b"0" * 100, "application", "octet-stream",
+                                       subject="Invoice", headers={"X-Spam-Flag": "YES"}))
+    await poll_once(make_channel(email_bot, imap, smtp))
+    [kept] = await email_bot.store.messages()
+    assert kept.raw["decision"]["kind"] == "spam"
+    assert kept.raw["attachments"] == [{"filename": "invoice.exe", "content_type": "application/octet-stream", "size": 102,
+                                        "not_stored": "spam mail"}]
+    assert not email_bot.files.exists()

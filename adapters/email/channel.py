@@ -122,7 +122,8 @@ class EmailChannel(Channel):
             log.exception("mail %s cannot be parsed; left for people", fetched.uid)
             return None
         verdict = classify(mail, self.rules, mail.own_text)
-        message = to_message(mail, fetched.arrived or mail.date or self.clock(), verdict, self.files.keep(mail.attachments))
+        files = self.files.keep(mail.attachments, refuse=f"{verdict.kind} mail" if verdict.machine else None)
+        message = to_message(mail, fetched.arrived or mail.date or self.clock(), verdict, files)
         try:
             if not verdict.answer:
                 log.info("not answering mail %s from %s: %s (%s)", mail.external_id, mail.sender or "?", verdict.kind, verdict.reason)

@@ -23,12 +23,17 @@ class AttachmentStore:
     def __init__(self, folder: Path | str, max_bytes: int) -> None:
         self.folder, self.max_bytes = Path(folder), max_bytes
 
-    def keep(self, attachments: list[Attachment]) -> list[dict[str, Any]]:
-        """What goes into the message row's raw["attachments"]: name, type, size, and `path` or `not_stored`."""
+    def keep(self, attachments: list[Attachment], refuse: str | None = None) -> list[dict[str, Any]]:
+        """What goes into the message row's raw["attachments"]: name, type, size, and `path` or `not_stored`.
+
+        `refuse` lists the files without writing them, with that reason (a spammer's files stay off the disk).
+        """
         kept = []
         for attachment in attachments:
             entry: dict[str, Any] = {"filename": attachment.filename, "content_type": attachment.content_type, "size": attachment.size}
-            if attachment.size > self.max_bytes:
+            if refuse:
+                entry["not_stored"] = refuse
+            elif attachment.size > self.max_bytes:
                 entry["not_stored"] = f"larger than {self.max_bytes} bytes"
             elif not attachment.data:
                 entry["not_stored"] = "empty or unreadable"
