@@ -132,10 +132,11 @@ def _notification(mail: ParsedMail, own_text: str) -> Verdict | None:
             return Verdict(NOTIFICATION, f"sent by a mailing service ({name} header)")
     for address in (mail.sender, mail.reply_to):
         local, _, domain = address.partition("@")
-        for suffix, locals_ in words.MARKETPLACE_SENDERS:
-            if (domain == suffix or domain.endswith("." + suffix)) and (locals_ == "*" or local in locals_):
-                return Verdict(NOTIFICATION, f"marketplace or platform notice sender ({address})")
         labels = domain.split(".")
+        for brand in labels[:-1]:  # the name, not the country or generic ending
+            notices = words.MARKETPLACE_SENDERS.get(brand)
+            if notices is not None and (notices == "*" or local in notices):
+                return Verdict(NOTIFICATION, f"marketplace or platform notice sender ({address})")
         if len(labels) >= 3 and labels[0] in words.NOTICE_SUBDOMAINS:
             return Verdict(NOTIFICATION, f"notice sending domain ({domain})")
         if _normal(local) in words.NOTICE_LOCALS:

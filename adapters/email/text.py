@@ -186,7 +186,7 @@ _SENT_FROM = re.compile(
     r"inviato\s+da|wysłane\s+z|verzonden\s+(met|vanaf|van)|skickat\s+från|sendt\s+fra|lähetetty|odesláno\s+z|"
     r"trimis\s+de\s+pe|elküldve|στάλθηκε\s+από|gönderildi|iphone['’]?(umdan|dan)|android\s+için|"
     r"从我的|发自我的|發自我的|来自我的|发自|寄件自|iphoneから送信|.{0,20}から送信|나의\s|.{0,20}에서\s*보냄|"
-    r"أرسلت\s+من|تم\s+الإرسال\s+من|נשלח\s+מה|được\s+gửi\s+từ|dikirim\s+dari|ส่งจาก)",
+    r"أرسلت\s+من|تم\s+الإرسال\s+من|נשלח\s+מה|được\s+gửi\s+từ|gửi\s+từ|dikirim\s+dari|ส่งจาก)",
     re.IGNORECASE,
 )
 _DEVICE = re.compile(
