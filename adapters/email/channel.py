@@ -115,7 +115,7 @@ class EmailChannel(Channel):
         return (self.clock() - timedelta(days=self.settings.max_age_days)).date()
 
     async def _take(self, fetched: Fetched) -> Reply | None:
-        """Parse, guard, hand to the pipeline, answer. None when the mail was skipped."""
+        """Parse, classify, keep or hand to the pipeline, answer. None when the mail was not for the pipeline."""
         try:
             mail = parse_mail(fetched.raw)
         except Exception:  # noqa: BLE001 - the stdlib parser is lenient; whatever still breaks is skipped, not fatal
@@ -140,22 +140,25 @@ class EmailChannel(Channel):
             log.exception("mail %s failed %d times; left for people", mail.external_id, attempts)
             return None
         self.failures.pop(mail.external_id, None)
-        if reply.text is None:
-            return reply
+        if reply.text is not None:
+            await self._answer(mail, message, reply.text, reply.language)
+        return reply
+
+    async def _answer(self, mail: ParsedMail, message: Message, text: str, language: str) -> None:
+        """Mail the pipeline's answer into the thread, within the per-sender limit."""
         if not self.limiter.allow(mail.reply_to):
             log.warning(
                 "not mailing the answer to %s: more than %d answers in an hour (stored, not sent)",
                 mail.reply_to, self.settings.max_replies_per_hour,
             )
-            return reply
+            return
         try:
-            language = written_in(reply.text, reply.language, self._detector())
-            letter = self._compose(self.threads[message.conversation], reply.text, "auto-replied", language)
+            written = written_in(text, language, self._detector())
+            letter = self._compose(self.threads[message.conversation], text, "auto-replied", written)
         except (ValueError, MessageError) as exc:  # headers too broken to answer; the mail is stored for people
             log.error("cannot write a letter answering %s: %s", mail.external_id, exc)
-            return reply
+            return
         await self._send(letter)
-        return reply
 
     async def _keep(self, message: Message, verdict: Verdict) -> None:
         """A colleague's letter becomes a note in its conversation; a machine's mail is kept with its reason."""

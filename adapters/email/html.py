@@ -15,7 +15,7 @@ from inscriptis.model.config import ParserConfig
 from lxml import etree
 from lxml import html as lxml_html
 
-from adapters.email.text import tidy
+from adapters.email.lines import tidy
 
 _CONFIG = ParserConfig(display_links=False, display_images=False)
 _QUOTES = etree.XPath(

@@ -21,7 +21,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from adapters.email.html import html_to_text
-from adapters.email.text import extract, tidy, unflow
+from adapters.email.lines import tidy, unflow
+from adapters.email.text import extract
 from bot.hours import utc_offset
 
 MAX_ID_CHARS = 250  # the store keeps ids in 255 characters
