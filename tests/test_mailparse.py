@@ -221,3 +221,14 @@ def test_a_buyers_own_lines_are_never_taken_for_a_signature_or_footer(body):
 ])
 def test_gmail_and_thunderbird_attributions_in_many_languages_are_cut(attribution):
     assert new_text(f"Thanks!\n\n{attribution}\n> Delivery takes 25-60 days.") == "Thanks!"
+
+
+@pytest.mark.parametrize("html", [
+    '<div dir="ltr">Is it waterproof?<br clear="all"><div><br></div>-- <br><div class="gmail_signature">Ana López<br>+34 600 000 000</div></div>',
+    '<div>Is it waterproof?</div><div id="Signature"><p>Ana López | Compras | Tel. 600 000 000</p></div>'
+    '<div id="mail-editor-reference-message-container"><b>From:</b> Shop<br><b>Sent:</b> Monday<br>Delivery takes 25-60 days.</div>',
+    '<div>Is it waterproof?<br><br><div id="AppleMailSignature">Enviado desde mi iPhone</div><blockquote type="cite">'
+    '<div>El 23 nov 2026, a las 11:02, Shop &lt;shop@example.test&gt; escribió:</div>Delivery takes 25-60 days.</blockquote></div>',
+])
+def test_html_signatures_and_quotes_the_mail_program_marks_are_left_out(html):
+    assert parse_mail(html_mail(html)).text == "Is it waterproof?"

@@ -1,4 +1,4 @@
-"""HTML mail → plain text, with quoted history marked "> " like a plain-text quote.
+"""HTML mail → plain text, with quoted history marked "> " like a plain-text quote and marked signatures left out.
 
 inscriptis does the conversion (layout-aware: blocks, lists, tables, entities,
 hidden parts); lxml finds the containers mail programs put the quoted letter in
@@ -22,7 +22,13 @@ _QUOTES = etree.XPath(
     "//blockquote | //*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_quote ')]"
     " | //*[contains(@class, 'yahoo_quoted')] | //*[contains(@class, 'protonmail_quote')]"
     " | //*[contains(@class, 'moz-cite-prefix')] | //*[@id='isReplyContent'] | //*[@id='isForwardContent']"
-    " | //*[contains(@class, 'ms-outlook-mobile-reference-message')]"
+    " | //*[contains(@class, 'ms-outlook-mobile-reference-message')] | //*[@id='mail-editor-reference-message-container']"
+    " | //*[contains(@class, 'zmail_extra')]"
+)
+# Signatures the mail program marks as such: Gmail, Outlook on the web, Thunderbird, Apple Mail, Yahoo.
+_SIGNATURES = etree.XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_signature ')] | //*[@id='Signature']"
+    " | //*[contains(@class, 'moz-signature')] | //*[@id='AppleMailSignature'] | //*[contains(@class, 'yahoo-signature')]"
 )
 _HIDDEN = etree.XPath("//*[contains(translate(@style, ' ', ''), 'display:none')] | //head | //style | //script")
 
@@ -33,7 +39,7 @@ def html_to_text(html: str) -> str:
         tree = lxml_html.fromstring(html)
     except (etree.ParserError, ValueError):  # empty, or only a comment: nothing to read
         return tidy(re.sub(r"<[^>]*>", " ", html))
-    for element in _HIDDEN(tree):
+    for element in _HIDDEN(tree) + _SIGNATURES(tree):
         if element.getparent() is not None:
             element.drop_tree()
     for element in _QUOTES(tree):
