@@ -53,6 +53,8 @@ def verdict(raw: bytes, rules: MailRules = RULES):
     (plain_mail("Send money", headers={"X-Spam-Flag": "YES", "Reply-To": "scam@example.biz"}), "spam", "X-Spam-Flag"),
     (plain_mail("Watches", headers={"X-Spam-Status": "Yes, score=9.1 required=5.0"}), "spam", "X-Spam-Status"),
     (plain_mail("Watches", headers={"X-Rspamd-Score": "7.5"}), "spam", "7.5 ≥ 6"),
+    (plain_mail("Watches", headers={"X-Spam": "Yes"}), "spam", "X-Spam: yes"),
+    (plain_mail("Watches", headers={"X-MS-Exchange-Organization-SCL": "9"}), "spam", "SCL: 9"),
     (plain_mail("Customs called", sender="lina@example.test"), "colleague", "lina@example.test"),
     (plain_mail("Check 1047", sender="lina@private.example", message_id="<abc@mx.example.test>"), "colleague", "Message-ID"),
 ], ids=lambda v: v if isinstance(v, str) else None)
@@ -66,7 +68,8 @@ def test_every_mail_gets_one_decision_with_its_reason(raw, kind, reason):
     plain_mail("How long does delivery take?", headers={"Auto-Submitted": "no"}),
     plain_mail("Where is my parcel?", "Out of stock item?", sender="replyhere@example.com"),
     plain_mail("Where is my parcel?", sender="noreen@example.com"),
-    plain_mail("Is it cotton?", headers={"X-Rspamd-Score": "3.2", "X-Spam-Status": "No, score=3.2"}),
+    plain_mail("Is it cotton?", headers={"X-Rspamd-Score": "3.2", "X-Spam-Status": "No, score=3.2", "X-Spam": "No"}),
+    plain_mail("Is it cotton?", headers={"X-MS-Exchange-Organization-SCL": "1"}),
     plain_mail("Where is my parcel?", sender="ana@mail.example.es"),
     # angry or puzzled buyers write about replies and automatic mails too
     plain_mail("You do not reply to my messages! Where is my order?"),

@@ -82,6 +82,11 @@ def _spam(mail: ParsedMail, rules: MailRules) -> Verdict | None:
         return Verdict(SPAM, "spam filter verdict (X-Spam-Flag: YES)")
     if re.match(r"\s*yes\b", mail.header("X-Spam-Status"), re.IGNORECASE):
         return Verdict(SPAM, "spam filter verdict (X-Spam-Status: Yes)")
+    if mail.header("X-Spam").lower() in ("yes", "true"):  # rspamd's milter header
+        return Verdict(SPAM, "spam filter verdict (X-Spam: yes)")
+    scl = mail.header("X-MS-Exchange-Organization-SCL")
+    if re.fullmatch(r"[5-9]", scl):  # Exchange's spam confidence level: 5 and above is junk
+        return Verdict(SPAM, f"spam filter verdict (X-MS-Exchange-Organization-SCL: {scl})")
     if rules.spam_header:
         found = _SCORE.search(mail.header(rules.spam_header))
         if found and float(found.group(1).replace(",", ".")) >= rules.spam_threshold:
