@@ -56,6 +56,8 @@ def verdict(raw: bytes, rules: MailRules = RULES):
     (plain_mail("Watches", headers={"X-Spam": "Yes"}), "spam", "X-Spam: yes"),
     (plain_mail("Watches", headers={"X-MS-Exchange-Organization-SCL": "9"}), "spam", "SCL: 9"),
     (plain_mail("Customs called", sender="lina@example.test"), "colleague", "lina@example.test"),
+    (plain_mail("Customs called", sender="lina@example.test", headers={"Reply-To": SHOP}), "colleague", "lina@example.test"),
+    (plain_mail("Win a prize", sender="x@example.biz", headers={"Reply-To": SHOP}), "own", "Reply-To"),
     (plain_mail("Check 1047", sender="lina@private.example", message_id="<abc@mx.example.test>"), "colleague", "Message-ID"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_every_mail_gets_one_decision_with_its_reason(raw, kind, reason):

@@ -123,8 +123,11 @@ def _auto_reply(mail: ParsedMail, rules: MailRules) -> Verdict | None:
 
 def _own(mail: ParsedMail, rules: MailRules) -> Verdict | None:
     address = rules.address.lower()
-    if address and address in (mail.sender, mail.reply_to):
+    if address and mail.sender == address:
         return Verdict(OWN, "sent from the shop's own address")
+    # answers would go to ourselves: a loop (a colleague who sets Reply-To to the shop is still a colleague)
+    if address and mail.reply_to == address and not _internal(mail, rules):
+        return Verdict(OWN, "Reply-To is the shop's own address")
     return None
 
 
