@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 from typing import Any
 
@@ -45,7 +46,9 @@ class AsgiServer:
         """Open the listening socket (connections queue until `serve` runs); returns the port."""
         if self._socket is None:
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            self._socket = socket.create_server((self.host, self._config.port), family=family)
+            # `kefu run --workers N`: every worker listens on the same port, the kernel spreads connections.
+            shared = os.environ.get("KEFU_SHARE_PORT") == "1" and hasattr(socket, "SO_REUSEPORT")
+            self._socket = socket.create_server((self.host, self._config.port), family=family, reuse_port=shared)
         return self.port
 
     async def serve(self) -> None:

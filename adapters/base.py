@@ -60,6 +60,8 @@ class Channel(ABC):
 
     name: str = "channel"
     style: Style = Style.CHAT
+    # Receiving by polling (Telegram getUpdates, IMAP) runs in one process at a time: the leader.
+    leader_only: bool = False
 
     def __init__(self, handle: Handler) -> None:
         self.handle = handle
@@ -83,11 +85,12 @@ class Channel(ABC):
         return [text]
 
     @abstractmethod
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         """Send one part into a conversation (answers, agent replies, notices).
 
         `by_person` says an agent wrote it; a channel that marks machine-made
-        messages (e-mail's Auto-Submitted) leaves that mark off. Raises
+        messages (e-mail's Auto-Submitted) leaves that mark off; `language` is the
+        language the text is written in, when known (e-mail's Content-Language). Raises
         `RetryLater` or `Unreachable` when the service says so; any other
         exception is a transient failure.
         """

@@ -1,6 +1,9 @@
 """The console channel: talk to the bot as a buyer, in a terminal, with no network.
 
-It goes through the same pipeline as every other channel; `kefu chat` runs it.
+It goes through the same pipeline as every other channel; `kefu chat` runs it. The
+terminal shows the bot's answer to each line itself; anything else owed to this buyer
+(an agent's reply from a desk, "a colleague joined", a notice) arrives through the
+outbox and `ConsoleChannel.send_text`, while you type.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ import asyncio
 import sys
 import uuid
 from datetime import datetime, timezone
-from typing import Callable, TextIO
+from typing import Awaitable, Callable, TextIO
 
+from adapters.base import Channel, Handler
 from bot.hours import utc_offset
 from bot.message import Message, Reply, Style
 
@@ -26,6 +30,23 @@ def make_message(text: str, conversation: str, sender: str, name: str | None, la
     )
 
 
+class ConsoleChannel(Channel):
+    """The terminal as a channel: what the outbox owes the console buyer is printed."""
+
+    name = CHANNEL
+    style = Style.CHAT
+
+    def __init__(self, handle: Handler, show_text: Callable[[str, bool], None]) -> None:
+        super().__init__(handle)
+        self.show_text = show_text
+
+    async def serve(self) -> None:  # the terminal loop (run_console) reads; nothing to listen to
+        await asyncio.Future()
+
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
+        self.show_text(text, by_person)
+
+
 async def _read_line(stream: TextIO) -> str | None:
     line = await asyncio.to_thread(stream.readline)
     return None if line == "" else line.rstrip("\n")
@@ -33,7 +54,7 @@ async def _read_line(stream: TextIO) -> str | None:
 
 async def run_console(
     handle: Callable[[Message, Style], "asyncio.Future[Reply]"],
-    show: Callable[[Reply], None],
+    show: Callable[[Reply], Awaitable[None]],
     *,
     sender: str = "buyer",
     name: str | None = None,
@@ -51,4 +72,4 @@ async def run_console(
         if line is None or line.strip() in ("/quit", "/exit"):
             return
         reply = await handle(make_message(line, conversation, sender, name, language), style)
-        show(reply)
+        await show(reply)

@@ -3,7 +3,7 @@
 A desk shows each handed-off conversation in one place (a Slack thread, a
 Telegram topic) and remembers that place in `Conversation.desk_ref`. Buyer
 messages follow into it, translated; what agents write there becomes a reply
-or a command. Everything that decides lives in `bot.desk.AgentDesk`; a desk
+or a command. Everything that decides lives in `bot.desk.actions.AgentDesk`; a desk
 only shows and asks. Each service's module implements the few abstract
 methods that post and serve.
 """
@@ -19,9 +19,9 @@ from typing import Awaitable, Callable
 from adapters import desk_format as fmt
 from adapters.base import Channel
 from adapters.ordering import KeyedLocks
-from bot.desk import AgentDesk, Card, DeskError, Sent
-from bot.models import Conversation
-from bot.pipeline import Event
+from bot.desk.actions import AgentDesk, Card, DeskError, Sent
+from bot.store.models import Conversation
+from bot.conversation.pipeline import Event
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot import handoff
-from bot.desk import Card, Sent
+from bot.conversation import handoff
+from bot.desk.actions import Card, Sent
 from bot.message import Reply
-from bot.models import Conversation
-from bot.translate import base
+from bot.store.models import Conversation
+from bot.language.translate import base
 
 MAX_LINE = 280  # one message on a card, so a card fits in one chat message; !original shows it all
 

@@ -36,7 +36,7 @@ from adapters.chunks import split_text
 from adapters.desk_base import DeskChannel, Notice, Takes
 from adapters.ordering import KeyedLocks
 from adapters.slack import MAX_CHARS, SlackSettings, escape, serve_bolt
-from bot.desk import AgentDesk, Card
+from bot.desk.actions import AgentDesk, Card
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from adapters.chunks import split_text, utf16_units
 from adapters.desk_base import DeskChannel, Notice, Takes
 from adapters.ordering import KeyedLocks
 from adapters.telegram import MAX_UNITS, TokenRejected
-from bot.desk import AgentDesk, Card
+from bot.desk.actions import AgentDesk, Card
 
 log = logging.getLogger(__name__)
 

@@ -191,9 +191,7 @@ class SlackChannel(Channel):
             external_id=event.get("client_msg_id") or f"{event['channel']}:{event['ts']}", raw=body,
         )
         async with self._order(conversation):
-            reply = await self.handle(message, self.style)
-            if reply.text:
-                await self._post(event["channel"], reply.text, event.get("thread_ts") or event["ts"])
+            await self.handle(message, self.style)  # stored and decided; the outbox sends the answer
 
     async def person(self, user: str) -> Person:
         """Name and language from users.info, asked once per user; a failed lookup is retried next time."""
@@ -214,7 +212,7 @@ class SlackChannel(Channel):
         log.error("slack: event %s failed: %r", (body or {}).get("event_id"), error, exc_info=error)
         await self.rejected(json.dumps(body or {}, ensure_ascii=False, default=str), f"{type(error).__name__}: {error}")
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         """`conversation` is a DM channel id, or "channel:thread_ts" for a thread in a shared channel."""
         channel, _, thread = conversation.partition(":")
         await self._post(channel, text, thread or None)

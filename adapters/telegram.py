@@ -200,6 +200,8 @@ class TelegramChannel(Channel):
         self.application = self._build_application()
         self.ready = asyncio.Event()  # set once updates can arrive
         self.server: AsgiServer | None = None
+        self._failed: set[int] = set()  # webhook updates whose handling failed (answered 500)
+        self.leader_only = settings.mode != "webhook"  # one poller per bot, or Telegram answers 409
 
     def _build_application(self) -> Application:
         s = self.settings
@@ -275,7 +277,12 @@ class TelegramChannel(Channel):
             log.warning("telegram webhook: ignored a malformed update (%s: %s)", type(exc).__name__, exc)
             await self.rejected(body.decode("utf-8", "replace"), f"malformed update: {type(exc).__name__}: {exc}")
             return Response(status_code=400)
-        await self.application.update_queue.put(update)
+        # Answered only once the update is stored: a failure answers 500 and Telegram delivers it again.
+        self._failed.discard(update.update_id)
+        await self.application.process_update(update)
+        if update.update_id in self._failed:
+            self._failed.discard(update.update_id)
+            return Response(status_code=500)
         return Response(status_code=200)
 
     # ---- updates → pipeline → replies --------------------------------------------------------
@@ -300,17 +307,18 @@ class TelegramChannel(Channel):
         await self.send_text(str(update.effective_chat.id), await self.help_text(user.language_code if user else None))
 
     async def _answer(self, message: Message) -> None:
-        reply = await self.handle(message, self.style)
-        if reply.text:
-            await self.send_text(message.conversation, reply.text)
+        """Stored and decided; the answer is in the outbox, which sends it through `send_text`."""
+        await self.handle(message, self.style)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
+        if update_id is not None:
+            self._failed.add(update_id)
         log.error("telegram: update %s failed: %r", update_id, context.error, exc_info=context.error)
         payload = update.to_json() if isinstance(update, Update) else repr(update)
         await self.rejected(payload, f"{type(context.error).__name__}: {context.error}")
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         chat_id = int(conversation) if conversation.lstrip("-").isdigit() else conversation
         for piece in split_text(text, MAX_UNITS, utf16_units):
             await self.application.bot.send_message(chat_id=chat_id, text=piece)

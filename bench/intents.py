@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.evaluation import evaluate, read_tsv  # noqa: E402
+from bot.admin.evaluation import evaluate, read_tsv  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -97,8 +97,8 @@ def main() -> None:
 
     from bot.app import make_detector
     from bot.brain import load_brain
-    from bot.translate import NoTranslator
-    from bot.understand import understand
+    from bot.language.translate import NoTranslator
+    from bot.conversation.understand import understand
 
     settings = Settings(translator="none")
     brain = load_brain(settings)

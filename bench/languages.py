@@ -34,8 +34,8 @@ def main() -> None:
     from bot.app import make_detector
     from bot.brain import load_brain
     from bot.config import Settings
-    from bot.translate import NoTranslator, TableTranslator
-    from bot.understand import understand
+    from bot.language.translate import NoTranslator, TableTranslator
+    from bot.conversation.understand import understand
     from intents.catalog import OUT_OF_SCOPE
 
     rows = [line.rstrip("\n").split("\t") for line in args.set.open(encoding="utf-8") if line.strip()]

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from bot.brain import BrainHolder
 from bot.config import Settings
-from bot.language import LanguageDetector
-from bot.pipeline import Pipeline
-from bot.store import Store
-from bot.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
+from bot.language.detect import LanguageDetector
+from bot.conversation.pipeline import Pipeline
+from bot.store.database import Store
+from bot.language.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
 
 
 def make_detector(settings: Settings, warm: bool = False, english_words: set[str] | None = None) -> LanguageDetector:
@@ -78,6 +78,6 @@ async def build_app(
 
 
 def _now():
-    from bot.pipeline import utcnow
+    from bot.conversation.pipeline import utcnow
 
     return utcnow()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.datafiles import DataError, expect, load_yaml
-from bot.language import DEFAULT_EXPECTED, PRIMARY
+from bot.language.detect import DEFAULT_EXPECTED, PRIMARY
 from intents import LISTS_DIR
 from replies.answers import REPLIES_DIR
 
@@ -34,6 +34,7 @@ class Settings:
     key_customer_orders: int = 5  # or this many orders on record…
     key_customer_spend: float = 500.0  # …or this much spent
     idle_release_minutes: int = 120  # a held chat nobody answers goes back to the bot
+    give_up_sending_minutes: int = 60  # an answer still not delivered after this goes to people, visibly
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-channel settings (see README)
     source: Path | None = None
 

@@ -31,6 +31,13 @@ class Style(str, enum.Enum):
     LETTER = "letter"
 
 
+LETTER_CHANNELS = frozenset({"email"})  # channels whose answers are full letters
+
+
+def style_for(channel: str) -> Style:
+    return Style.LETTER if channel in LETTER_CHANNELS else Style.CHAT
+
+
 @dataclass(frozen=True)
 class Message:
     """A buyer's message, normalised.
@@ -77,6 +84,8 @@ class Reply:
     style: Style = Style.CHAT
     conversation: str = ""
     notes: tuple[str, ...] = ()  # for agents: e.g. "translation unavailable"
+    outbox: tuple[int, ...] = ()  # the outbox rows that carry `text` to the buyer
+    duplicate: bool = False  # a redelivery: this is the answer written the first time
 
     @property
     def silent(self) -> bool:

@@ -233,6 +233,14 @@ def make_channel(email_bot: SimpleNamespace, folder: MailFolder, smtp: FakeSmtp,
 
 
 async def poll_once(channel: EmailChannel) -> int:
-    """One pass over the folder, as `serve` does between waits: deterministic for tests."""
+    """One pass over the folder, as `serve` does between waits, then the outbox sends what the
+    pipeline wrote (as `kefu run`'s sender would): deterministic for tests."""
+    from bot.serve.outbox import OutboxSender
+
     async with Mailbox(channel.settings.imap()) as box:
-        return await channel.poll(box)
+        taken = await channel.poll(box)
+    pipeline = channel.handle.handle.__self__
+    sender = OutboxSender(pipeline.store, {channel.name: channel}, pipeline.clock)
+    while await sender.send_due():
+        pass
+    return taken

@@ -95,7 +95,20 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @contextlib.asynccontextmanager
 async def running(channel) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
-    """`channel.serve()` in a task until the block ends; fails fast if serving fails to start."""
+    """`channel.serve()` in a task until the block ends; fails fast if serving fails to start.
+
+    When the channel hands messages to a pipeline, the outbox sender runs beside it, as in
+    `kefu run`: the answers the pipeline writes go out through `channel.send_text`."""
+    from bot.conversation.pipeline import Pipeline
+    from bot.serve.outbox import OutboxSender
+
+    handle = getattr(channel, "handle", None)
+    pipeline = getattr(getattr(handle, "handle", handle), "__self__", None)
+    delivering = None
+    if isinstance(pipeline, Pipeline):
+        sender = OutboxSender(pipeline.store, {channel.name: channel}, pipeline.clock, poll_seconds=0.2)
+        pipeline.written.append(sender.wake)
+        delivering = asyncio.create_task(sender.run())
     task = asyncio.create_task(channel.serve())
     ready = asyncio.create_task(channel.ready.wait())
     await asyncio.wait({task, ready}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
@@ -107,9 +120,13 @@ async def running(channel) -> AsyncIterator[object]:  # type: ignore[no-untyped-
     try:
         yield channel
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for running_task in (task, delivering):
+            if running_task is not None:
+                running_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running_task
+        if isinstance(pipeline, Pipeline):
+            pipeline.written.remove(sender.wake)
 
 
 async def stored(store, channel: str) -> list:  # type: ignore[no-untyped-def]

@@ -47,7 +47,7 @@ async def _reset_postgres(url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from bot.store import async_url
+    from bot.store.database import async_url
 
     engine = create_async_engine(async_url(url))
     async with engine.begin() as conn:
@@ -150,9 +150,9 @@ async def make_bot(db_url: str, table: Path, settings, brain, detector, clock):
     from types import SimpleNamespace
 
     from bot.brain import BrainHolder
-    from bot.pipeline import Pipeline
-    from bot.store import Store
-    from bot.translate import MemoryTranslator, TableTranslator
+    from bot.conversation.pipeline import Pipeline
+    from bot.store.database import Store
+    from bot.language.translate import MemoryTranslator, TableTranslator
 
     store = await Store.open(db_url)
     translator = MemoryTranslator(TableTranslator(table), store, clock)

@@ -55,9 +55,9 @@ async def kefu_app(tmp_path: Path, settings, brain, warm_detector, clock, desk_t
     """What `kefu run` builds: the real pipeline on a fresh SQLite file, with the pinned translations."""
     from bot.app import App
     from bot.brain import BrainHolder
-    from bot.pipeline import Pipeline
-    from bot.store import Store
-    from bot.translate import MemoryTranslator, TableTranslator
+    from bot.conversation.pipeline import Pipeline
+    from bot.store.database import Store
+    from bot.language.translate import MemoryTranslator, TableTranslator
 
     store = await Store.open(f"sqlite:///{tmp_path / 'kefu.db'}")
     brains = BrainHolder(settings, brain)

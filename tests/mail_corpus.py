@@ -80,6 +80,11 @@ async def run_corpus(channel, folder, smtp, store, corpus: Path = CORPUS) -> lis
         uids.append(await folder.deliver(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")))
     async with Mailbox(channel.settings.imap()) as box:
         await channel.poll(box)
+    from bot.serve.outbox import OutboxSender  # the answers the pipeline wrote, sent as `kefu run` sends them
+
+    sender = OutboxSender(store, {channel.name: channel}, channel.clock)
+    while await sender.send_due():
+        pass
     stored = {m.external_id: m for m in await store.messages()}
     letters = smtp.letters()
     for outcome, uid in zip(outcomes, uids):

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.yamledit import insert_example
+from bot.admin.yamledit import insert_example
 from intents import LISTS_DIR
 from intents.catalog import load_intents
 from intents.matcher import DEFAULT_THRESHOLD

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.evaluation import evaluate_matches, read_tsv
+from bot.admin.evaluation import evaluate_matches, read_tsv
 from intents.matcher import DEFAULT_THRESHOLD
 from tests.conftest import DATA, REPO
 

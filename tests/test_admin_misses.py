@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from typer.testing import CliRunner
 
+from bot.conversation import states
 from bot.cli import app
-from bot.misses import fetch_misses, group_misses, shell_quote
+from bot.admin.misses import fetch_misses, group_misses, shell_quote
 from intents import LISTS_DIR
 from intents.catalog import load_intents
 from tests.conftest import IN_HOURS
@@ -42,7 +43,7 @@ async def seed(kefu) -> None:
     # a chat a person holds: the bot stays quiet, so what the buyer says there is no miss
     await kefu.pipeline.handle(buyer_message("write me a poem about the sea", conversation="held"))
     held = await kefu.store.find_conversation("console", "held")
-    await kefu.store.update_conversation(held.id, state="held")
+    await kefu.store.transition(held.id, states.claim("lina", IN_HOURS))
     await kefu.pipeline.handle(buyer_message("what is the meaning of life", conversation="held"))
 
 

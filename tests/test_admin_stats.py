@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from typer.testing import CliRunner
 
+from bot.store.writes import Outgoing
 from bot.cli import app
 from bot.hours import load_hours
-from bot.stats import Durations, compute_stats, fetch_rows, humanize
+from bot.admin.stats import Durations, compute_stats, fetch_rows, humanize
 from tests.conftest import IN_HOURS, OUT_OF_HOURS
 from tests.factories import buyer_message
 
@@ -28,7 +29,7 @@ async def seed(kefu) -> None:
     await say(kefu, "thank you!", at=IN_HOURS + timedelta(minutes=1), reply_after=1, channel="telegram", conversation="t-1")
     await say(kefu, "Хочу поговорить с человеком", at=IN_HOURS, reply_after=5, channel="email", conversation="e-1")
     talk = await kefu.store.find_conversation("email", "e-1")
-    await kefu.store.add_outgoing(talk, "Здравствуйте, это Лин.", IN_HOURS + timedelta(minutes=10), direction="agent")
+    await kefu.store.commit(talk, outgoing=[Outgoing("Здравствуйте, это Лин.", IN_HOURS + timedelta(minutes=10), direction="agent")])
     await say(kefu, "can you write me a poem about the sea?", at=OUT_OF_HOURS, reply_after=0, channel="console", conversation="c-1")
 
 

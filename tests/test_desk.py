@@ -4,26 +4,36 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.collect import CollectingChannel
 from bot.config import Settings
-from bot.desk import AgentDesk, DeskError
+from bot.serve.outbox import OutboxSender
+from bot.desk.actions import AgentDesk, DeskError
 from tests.factories import buyer_message
 
 
 class Outbox:
-    """Collects what the desk sends to buyers, per channel and conversation."""
+    """The real outbox sender delivering to a collecting console channel, right when the desk writes."""
 
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
-        self.by_person: list[bool] = []
+    def __init__(self, kefu) -> None:
+        self.console = CollectingChannel("console")
+        self.sender = OutboxSender(kefu.store, {"console": self.console}, kefu.clock)
 
-    async def __call__(self, channel: str, conversation: str, text: str, *, by_person: bool = False) -> None:
-        self.sent.append((channel, conversation, text))
-        self.by_person.append(by_person)
+    async def __call__(self) -> None:
+        while await self.sender.send_due():
+            pass
+
+    @property
+    def sent(self) -> list[tuple[str, str, str]]:
+        return [("console", conversation, text) for conversation, text, _ in self.console.sent]
+
+    @property
+    def by_person(self) -> list[bool]:
+        return [by_person for _, _, by_person in self.console.sent]
 
 
 @pytest.fixture
-def outbox():
-    return Outbox()
+def outbox(kefu):
+    return Outbox(kefu)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from adapters.desk_slack import SlackDesk, SlackDeskSettings
 from adapters.env import SettingsError
 from adapters.slack import EVENTS_PATH
-from bot.runner import Runner
+from bot.serve.runner import Runner
 from tests.channel_fixtures import fake_slack, running, warm_detector  # noqa: F401
 from tests.desk_fixtures import (  # noqa: F401
     AGENT_REPLY, AGENT_REPLY_RU, FRIDAY_13, FRIDAY_13_RU, HANDOFF, HANDOFF_EN, LATER, LATER_EN, ORDER,
@@ -194,7 +194,8 @@ async def test_a_claimed_chat_nobody_answers_goes_back_to_the_bot_and_the_thread
     await until(lambda: team.to_buyer("Lina"))
     team.runner.kefu.pipeline.clock.now += timedelta(minutes=team.runner.kefu.settings.idle_release_minutes + 1)
     assert await team.runner.release_idle() == [(await team.conversation()).id]
-    assert team.in_thread("Nobody answered for 120 minutes") and team.to_buyer("снова")
+    assert team.in_thread("Nobody answered for 120 minutes")
+    await until(lambda: team.to_buyer("снова"), what="the buyer told the bot is back (through the outbox)")
 
 
 def test_desk_settings_name_what_to_fix() -> None:
@@ -214,7 +215,7 @@ def test_desk_settings_name_what_to_fix() -> None:
 
 
 async def test_a_desk_app_of_its_own_serves_its_own_endpoint(kefu_app, fake_slack) -> None:  # noqa: F811
-    from bot.desk import AgentDesk
+    from bot.desk.actions import AgentDesk
     from tests.factories import buyer_message
 
     fake_slack.add_user(LINA, real_name="Lina Chen")

@@ -6,6 +6,8 @@ The Runner wires it all as `kefu run` does; the shop's bot and the desk bot each
 
 from __future__ import annotations
 
+import asyncio
+
 import itertools
 import time
 from typing import Any
@@ -14,7 +16,7 @@ import pytest
 
 from adapters.desk_telegram import TelegramDeskSettings
 from adapters.env import SettingsError
-from bot.runner import Runner
+from bot.serve.runner import Runner
 from tests.channel_fixtures import fake_telegram, running, warm_detector  # noqa: F401
 from tests.desk_fixtures import (  # noqa: F401
     AGENT_REPLY, AGENT_REPLY_RU, FRIDAY_13, FRIDAY_13_RU, HANDOFF, HANDOFF_EN, LATER, LATER_EN, ORDER,
@@ -149,6 +151,8 @@ async def test_two_agents_claiming_at_once_one_wins_the_other_is_alerted(team: T
     winner = (await team.conversation()).agent
     assert alerts[0]["text"] == f"⛔ already claimed by {winner}"
     await until(lambda: len(team.desk.calls("answerCallbackQuery")) == 2)
+    await until(lambda: team.to_buyer(winner), what="the buyer told who joined (through the outbox)")
+    await asyncio.sleep(0.3)  # time for a second notice, if there were one
     assert len(team.to_buyer(winner)) == 1 and len(team.in_topic("took this conversation")) == 1
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.language import LanguageDetector, by_script, is_short
+from bot.language.detect import LanguageDetector, by_script, is_short
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_one_word_messages_without_a_prior(detector, text, language):
 
 
 def test_language_codes_from_channels():
-    from bot.language import language_code
+    from bot.language.detect import language_code
 
     assert [language_code(c) for c in ("pt-BR", "en_US", "zh-hant", "zh-HK", "zh", "RU", None)] == [
         "pt", "en", "zh-tw", "zh-tw", "zh-cn", "ru", None,

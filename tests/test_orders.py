@@ -3,7 +3,7 @@
 import pytest
 
 from bot.datafiles import DataError
-from bot.orders import mentioned_order_ids, read_orders
+from bot.orders.records import mentioned_order_ids, read_orders
 from tests.conftest import IN_HOURS
 from tests.factories import buyer_message
 
@@ -53,12 +53,18 @@ async def test_a_key_customer_goes_first(kefu, orders_csv):
 async def test_buyers_hear_once_when_their_order_is_dispatched_and_delivered(kefu):
     from datetime import timedelta
 
-    from bot.notices import send_notices
+    from adapters.collect import CollectingChannel
+    from bot.orders.notices import write_notices
+    from bot.serve.outbox import OutboxSender
 
-    sent = []
+    console = CollectingChannel("console")
+    sender = OutboxSender(kefu.store, {"console": console}, lambda: now)
 
-    async def outbox(channel, conversation, text, **_):
-        sent.append((channel, conversation, text))
+    async def send_notices(*args) -> int:
+        written = await write_notices(*args)
+        while await sender.send_due():
+            pass
+        return written
 
     await kefu.pipeline.handle(buyer_message("Сколько идет доставка в Москву?", conversation="ru-chat", sender="ivan"))
     await kefu.pipeline.handle(buyer_message("do you ship to Chile?", conversation="en-chat", sender="ana"))
@@ -70,12 +76,14 @@ async def test_buyers_hear_once_when_their_order_is_dispatched_and_delivered(kef
     now = IN_HOURS + timedelta(days=2)
     await kefu.store.save_orders([{**row, "placed_at": IN_HOURS, "updated_at": IN_HOURS} for row in rows])
     translator = kefu.pipeline.translator
-    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, outbox, now) == 2
-    by_chat = {conversation: text for _, conversation, text in sent}
+    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, now) == 2
+    sent = [(conversation, text) for conversation, text, _ in console.sent if "LP1CN" in text or "7000" in text]
+    by_chat = dict(sent)
     assert "LP1CN" in by_chat["ru-chat"]  # told on the buyer's own chat…
     assert "7000002" in by_chat["en-chat"] and "7 days" in by_chat["en-chat"]  # …the payment reminder
-    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, outbox, now) == 0  # once only
+    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, now) == 0  # once only
 
     await kefu.store.save_orders([{"order_id": "7000001", "buyer": "ivan", "status": "delivered", "placed_at": IN_HOURS, "updated_at": now}])
-    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, outbox, now) == 1
-    assert sent[-1][1] == "ru-chat" and "7000001" in sent[-1][2] and "five-star" in sent[-1][2]
+    assert await send_notices(kefu.store, kefu.pipeline.brains, translator, now) == 1
+    last = console.sent[-1]
+    assert last[0] == "ru-chat" and "7000001" in last[1] and "five-star" in last[1]

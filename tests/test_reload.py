@@ -13,7 +13,7 @@ import pytest
 from bot.brain import BrainHolder
 from bot.config import Settings
 from bot.message import Style
-from bot.yamledit import add_example
+from bot.admin.yamledit import add_example
 from intents import LISTS_DIR
 from replies.answers import REPLIES_DIR
 from replies.render import answer_body

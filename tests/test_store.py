@@ -3,7 +3,7 @@
 from datetime import datetime, timezone
 
 from bot.message import Kind
-from bot.store import Store, async_url
+from bot.store.database import Store, async_url
 from tests.factories import buyer_message
 
 

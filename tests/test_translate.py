@@ -20,10 +20,10 @@ import requests
 import responses
 from sqlalchemy import select
 
-import bot.translate as translate_module
-from bot.models import TranslationMemory
-from bot.store import Store
-from bot.translate import (
+import bot.language.translate as translate_module
+from bot.store.models import TranslationMemory
+from bot.store.database import Store
+from bot.language.translate import (
     ChainTranslator,
     MemoryTranslator,
     NoTranslator,
@@ -141,7 +141,7 @@ def providers():
 
 @pytest.fixture
 def fake_monotonic(monkeypatch):
-    """A hand-moved monotonic clock for the cooldown (only bot.translate sees it; asyncio keeps the real one)."""
+    """A hand-moved monotonic clock for the cooldown (only bot.language.translate sees it; asyncio keeps the real one)."""
     now = [1000.0]
     monkeypatch.setattr(translate_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
     return now
@@ -361,7 +361,7 @@ async def test_google_same_language_makes_no_request(http, providers):
 async def test_google_429_retries_once_then_cools_down(http, providers, fake_monotonic, caplog):
     http.get(GOOGLE_URL, status=429, body="<html><body>Our systems have detected unusual traffic</body></html>")
     google = providers("google")
-    with caplog.at_level(logging.WARNING, logger="bot.translate"):
+    with caplog.at_level(logging.WARNING, logger="bot.language.translate"):
         assert await google.translate(WHERE_RU, "ru", "en") is None
     assert len(http.calls) == 2  # the call and one retry
     assert "TooManyRequests" in caplog.text and "attempt 2" in caplog.text
@@ -409,7 +409,7 @@ async def test_google_slow_answer_is_abandoned(http, providers, caplog):
     google = providers("google", timeout=0.2)
     try:
         started = time.perf_counter()
-        with caplog.at_level(logging.WARNING, logger="bot.translate"):
+        with caplog.at_level(logging.WARNING, logger="bot.language.translate"):
             assert await google.translate(WHERE_RU, "ru", "en") is None
         elapsed = time.perf_counter() - started
         assert 0.35 < elapsed < 1.5  # two attempts of 0.2 s each, not 5 s

@@ -24,14 +24,14 @@ from email.errors import MessageError
 from email.message import EmailMessage
 from typing import Callable
 
-from adapters.base import Channel, Handler
+from adapters.base import Channel, Handler, Unreachable
 from adapters.email.classify import COLLEAGUE, ReplyLimiter, Verdict, classify
 from adapters.email.config import EmailConfigError, EmailSettings
 from adapters.email.files import AttachmentStore
 from adapters.email.imap import Fetched, ImapError, Mailbox
 from adapters.email.out import SmtpError, SmtpSender, Thread, compose, written_in
 from adapters.email.parse import ParsedMail, parse_mail, summary
-from bot.language import LanguageDetector
+from bot.language.detect import LanguageDetector
 from bot.message import Kind, Message, Reply, Style
 
 __all__ = ["EmailChannel", "EmailChannelError", "EmailConfigError", "EmailSettings"]
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "email"
 MAX_THREADS = 10_000  # threads remembered for send_text; older ones are looked up in the mailbox
-MAX_SEND_ATTEMPTS = 5
 MAX_HANDLE_ATTEMPTS = 3
 
 
@@ -53,6 +52,7 @@ def _utcnow() -> datetime:
 
 
 class EmailChannel(Channel):
+    leader_only = True  # one process watches the mailbox
     name = CHANNEL
     style = Style.LETTER
 
@@ -74,7 +74,6 @@ class EmailChannel(Channel):
         self.smtp = SmtpSender(settings.smtp(), smtp_tls)
         self.limiter = ReplyLimiter(settings.max_replies_per_hour, clock)
         self.threads: OrderedDict[str, Thread] = OrderedDict()
-        self.outbox: list[tuple[EmailMessage, int]] = []  # letters the SMTP server refused for now
         self.failures: dict[str, int] = {}
         self.ready = asyncio.Event()  # set while the mailbox is open and watched (tests and `kefu serve` wait on it)
 
@@ -97,7 +96,6 @@ class EmailChannel(Channel):
 
     async def poll(self, box: Mailbox) -> int:
         """Take every new mail in the folder once; returns how many were passed to the pipeline."""
-        await self._flush_outbox()
         taken = 0
         for uid in await box.new_mail(since=self._since()):
             fetched = await box.fetch(uid)
@@ -140,25 +138,7 @@ class EmailChannel(Channel):
             log.exception("mail %s failed %d times; left for people", mail.external_id, attempts)
             return None
         self.failures.pop(mail.external_id, None)
-        if reply.text is not None:
-            await self._answer(mail, message, reply.text, reply.language)
-        return reply
-
-    async def _answer(self, mail: ParsedMail, message: Message, text: str, language: str) -> None:
-        """Mail the pipeline's answer into the thread, within the per-sender limit."""
-        if not self.limiter.allow(mail.reply_to):
-            log.warning(
-                "not mailing the answer to %s: more than %d answers in an hour (stored, not sent)",
-                mail.reply_to, self.settings.max_replies_per_hour,
-            )
-            return
-        try:
-            written = written_in(text, language, self._detector())
-            letter = self._compose(self.threads[message.conversation], text, "auto-replied", written)
-        except (ValueError, MessageError) as exc:  # headers too broken to answer; the mail is stored for people
-            log.error("cannot write a letter answering %s: %s", mail.external_id, exc)
-            return
-        await self._send(letter)
+        return reply  # stored and decided: its answer is in the outbox, which sends it through send_text
 
     async def _keep(self, message: Message, verdict: Verdict) -> None:
         """A colleague's letter becomes a note in its conversation; a machine's mail is kept with its reason."""
@@ -180,17 +160,26 @@ class EmailChannel(Channel):
 
     # -- outgoing -------------------------------------------------------------------------
 
-    async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
+    async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         """Send a letter into a mail thread (agent replies, proactive messages).
 
-        Machine-made letters carry `Auto-Submitted: auto-generated` (RFC 3834); a letter a person wrote does not.
+        The bot's letters carry `Auto-Submitted: auto-replied` (RFC 3834); a letter a person wrote does not.
         """
-        auto_submitted = None if by_person else "auto-generated"
+        # RFC 3834: the bot's letters answer a buyer's thread (auto-replied); a person's carry no mark.
+        auto_submitted = None if by_person else "auto-replied"
         thread = self.threads.get(conversation) or await self._look_up(conversation)
         if thread is None:
-            raise EmailChannelError(f"no mail of conversation {conversation} in {self.settings.imap_folder}: cannot address a letter")
+            raise Unreachable(f"no mail of conversation {conversation} in {self.settings.imap_folder}: cannot address a letter")
+        if not by_person and not self.limiter.allow(thread.recipient):
+            # A loop guard: an address that gets this many machine letters is a robot or a storm.
+            raise Unreachable(f"more than {self.settings.max_replies_per_hour} letters to {thread.recipient} in an hour")
         try:
-            await self.smtp.send(self._compose(thread, text, auto_submitted))
+            # Content-Language: the language the letter is actually in (an answer meant for Dutch that fell back to English is English)
+            letter = self._compose(thread, text, auto_submitted, written_in(text, language, self._detector()))
+        except (ValueError, MessageError) as exc:  # headers too broken to answer: people must look
+            raise Unreachable(f"cannot write a letter into {conversation}: {exc}") from exc
+        try:
+            await self.smtp.send(letter)
         except SmtpError as exc:
             raise EmailChannelError(str(exc)) from exc
 
@@ -199,21 +188,6 @@ class EmailChannel(Channel):
             thread, text, sender=self.settings.address, sender_name=self.settings.name, at=self.clock(),
             auto_submitted=auto_submitted, language=language,
         )
-
-    async def _send(self, letter: EmailMessage, attempts: int = 0) -> None:
-        try:
-            await self.smtp.send(letter)
-        except SmtpError as exc:
-            if attempts + 1 >= MAX_SEND_ATTEMPTS:
-                log.error("giving up on the letter to %s after %d attempts: %s", letter["To"], attempts + 1, exc)
-                return
-            log.warning("%s; will retry", exc)
-            self.outbox.append((letter, attempts + 1))
-
-    async def _flush_outbox(self) -> None:
-        waiting, self.outbox = self.outbox, []
-        for letter, attempts in waiting:
-            await self._send(letter, attempts)
 
     async def _look_up(self, conversation: str) -> Thread | None:
         """The thread's latest mail, found in the mailbox: send_text works after a restart too."""

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from adapters.email.parse import reply_message_id
-from bot.language import LanguageDetector
+from bot.language.detect import LanguageDetector
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,142 @@
+"""`kefu misses`: what buyers asked that the bot could not answer, grouped.
+
+A miss is a buyer's text message the bot tried to match and could not (no
+intent, or handed off as `no_match`). Misses are grouped greedily by word
+overlap of their English pivot, so "do you sell gift cards" and "gift card
+available?" land together, and each group comes with the command that adds it
+to the intent lists — the matcher's best guess as the intent.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import or_, select
+
+from bot.conversation.handoff import NO_MATCH
+from bot.store.models import StoredMessage
+from bot.store.database import Store
+from intents.catalog import OUT_OF_SCOPE
+from intents.matcher import OOS_PROBABILITY, Match, Matcher
+from intents.normalize import normalize
+
+SIMILAR = 70  # token_set_ratio of two normalised texts in one group
+
+
+@dataclass(frozen=True)
+class Miss:
+    text: str  # what the buyer wrote
+    pivot: str | None  # its English translation, when there was one
+    language: str | None
+    created_at: datetime
+
+    @property
+    def english(self) -> str:
+        """The text to learn from: the pivot, or the original when nothing was translated."""
+        return self.pivot or self.text
+
+
+@dataclass
+class MissGroup:
+    misses: list[Miss] = field(default_factory=list)
+    guess: str | None = None  # the matcher's best intent for the representative
+    guess_score: float = 0.0
+    answered: str | None = None  # the intent the current lists choose for it, if any (fixed since)
+
+    @property
+    def count(self) -> int:
+        return len(self.misses)
+
+    @property
+    def representative(self) -> str:
+        """The most frequent wording in the group (the first seen on a tie)."""
+        counts = Counter(" ".join(m.english.split()) for m in self.misses)
+        return counts.most_common(1)[0][0]
+
+    @property
+    def variants(self) -> list[str]:
+        """Other wordings in the group; case and punctuation differences are not other wordings."""
+        seen = {normalize(self.representative)}
+        out = []
+        for miss in self.misses:
+            key = normalize(miss.english)
+            if key not in seen:
+                seen.add(key)
+                out.append(" ".join(miss.english.split()))
+        return out
+
+    @property
+    def languages(self) -> list[tuple[str, int]]:
+        return Counter(m.language or "?" for m in self.misses).most_common()
+
+    @property
+    def last_seen(self) -> datetime:
+        return max(m.created_at for m in self.misses)
+
+    def command(self) -> str:
+        """A ready-to-run command line adding the representative as an example of the guess."""
+        return f"kefu intents add-example {self.guess or 'INTENT'} {shell_quote(self.representative)}"
+
+
+def shell_quote(text: str) -> str:
+    """Double quotes, as people write them; single quotes when the text holds characters a shell expands."""
+    if any(ch in text for ch in '"\\$`!'):
+        return shlex.quote(text)
+    return f'"{text}"'
+
+
+async def fetch_misses(store: Store, since: datetime | None = None) -> list[Miss]:
+    """Buyer text messages the bot tried to match and could not answer, oldest first."""
+    query = (
+        select(StoredMessage.text, StoredMessage.pivot, StoredMessage.language, StoredMessage.created_at)
+        .where(
+            StoredMessage.direction == "in",
+            StoredMessage.kind == "text",
+            StoredMessage.status == "processed",
+            StoredMessage.score.is_not(None),  # None: the bot did not try (a person held the chat)
+            or_(StoredMessage.intent.is_(None), StoredMessage.handoff_reason == NO_MATCH),
+        )
+        .order_by(StoredMessage.created_at, StoredMessage.id)
+    )
+    if since is not None:
+        query = query.where(StoredMessage.created_at >= since)
+    async with store.session() as session:
+        rows = (await session.execute(query)).all()
+    return [Miss(text, pivot, language, created_at) for text, pivot, language, created_at in rows if normalize(pivot or text)]
+
+
+def group_misses(misses: list[Miss], matcher: Matcher | None = None, similar: int = SIMILAR) -> list[MissGroup]:
+    """Greedy clustering, most frequent wordings first; groups sorted by size, then recency."""
+    by_text: dict[str, list[Miss]] = {}
+    for miss in misses:
+        by_text.setdefault(normalize(miss.english), []).append(miss)
+    keys = sorted(by_text, key=lambda key: -len(by_text[key]))  # stable: first seen wins a tie
+    groups: list[MissGroup] = []
+    heads: list[str] = []  # the normalised text that started each group
+    for key in keys:
+        found = process.extractOne(key, heads, scorer=fuzz.token_set_ratio, score_cutoff=similar) if heads else None
+        if found is None:
+            heads.append(key)
+            groups.append(MissGroup(list(by_text[key])))
+        else:
+            groups[found[2]].misses.extend(by_text[key])
+    groups.sort(key=lambda g: (-g.count, -g.last_seen.timestamp()))
+    if matcher is not None:
+        for group in groups:
+            match = matcher.match(group.representative)
+            group.guess, group.guess_score = best_guess(match)
+            group.answered = match.intent
+    return groups
+
+
+def best_guess(match: Match) -> tuple[str | None, float]:
+    """The intent the matcher leans to; out_of_scope when its model says so (teaching it to reject is the fix)."""
+    if match.best is None:
+        return None, 0.0
+    if match.out_of_scope >= OOS_PROBABILITY:
+        return OUT_OF_SCOPE, round(100 * match.out_of_scope, 1)
+    return match.best.intent, match.best.score

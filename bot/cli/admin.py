@@ -1,0 +1,292 @@
+"""Admin commands: `kefu intents …`, `kefu eval`, `kefu misses`, `kefu stats`.
+
+Only CLI ↔ function conversion lives here; the work is in bot.admin.checks,
+bot.admin.yamledit, bot.admin.evaluation, bot.admin.misses and bot.admin.stats, the views in bot.admin.views.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+from sqlalchemy.engine import make_url
+
+from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, errors, fail, run_async, settings_or_exit
+from bot.config import Settings
+from bot.datafiles import DataError
+from bot.store.database import Store, StoreError
+
+if TYPE_CHECKING:
+    from bot.brain import Brain
+    from intents.matcher import Match
+
+intents_app = typer.Typer(help="Check, try and extend the intent lists.", no_args_is_help=True)
+app.add_typer(intents_app, name="intents")
+
+SinceOption = typer.Option(
+    None, "--since", help="Only messages from then on: 2026-11-01 (UTC midnight), 2026-11-01T08:00+08:00, or an age: 7d, 12h, 2w.",
+    show_default=False,
+)
+
+
+@intents_app.command("check")
+def intents_check(
+    path: Optional[Path] = typer.Argument(None, help="An intent lists folder (default: the configured intents_dir).", show_default=False),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Validate the intent lists, answers, facts and hours, and find conflicting examples.
+
+    Exit status 1 when there are errors (the bot would refuse these files); warnings alone exit 0.
+    """
+    from bot.admin.views import print_finding
+    from bot.admin.checks import check_data
+
+    settings = settings_or_exit(config)
+    folder = path or settings.intents_dir
+    if not folder.is_dir():
+        raise fail(f"{folder}: not an intent lists folder")
+    result = check_data(folder, settings.replies_dir)
+    for finding in result.errors + result.warnings:
+        print_finding(console, finding)
+    console.print(result.summary(), style="bold red" if result.errors else "bold green", highlight=False, soft_wrap=True)
+    raise typer.Exit(1 if result.errors else 0)
+
+
+@intents_app.command("test")
+def intents_test(
+    text: str = typer.Argument(..., help="A buyer message, in any language."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Language hint, as a channel would send it (e.g. ru)."),
+    translator: Optional[str] = TranslatorOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Show how the bot reads a message: top 3 intents, scores, threshold, out-of-scope probability, nearest examples."""
+    from bot.admin.views import probe_view
+    from bot.app import configured_translator, make_detector
+    from bot.brain import load_brain
+    from bot.conversation.understand import understand
+
+    settings = settings_or_exit(config)
+
+    async def main() -> None:
+        brain = load_brain(settings)
+        detector = make_detector(settings, english_words=brain.matcher.words("en"))
+        chosen = configured_translator(settings, translator)
+        understood = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=language)
+        console.print(probe_view(text, understood, brain.matcher.match(understood.pivot), brain.matcher.match(text)))
+
+    run_async(main())
+
+
+@intents_app.command("add-example")
+def intents_add_example(
+    intent: str = typer.Argument(..., help="The intent id, e.g. shipping_cost."),
+    text: str = typer.Argument(..., help="The example, as a buyer would write it."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="The intent file to edit (default: where the intent is defined; "
+                                        "use it for a language folder, e.g. intents/lists/es/presale.yaml).", show_default=False),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Append an example to an intent, keeping the file's comments, order and quoting."""
+    from bot.admin.findings import shown_path
+    from bot.admin.yamledit import Refused, add_example
+
+    settings = settings_or_exit(config)
+    try:
+        added = add_example(settings.intents_dir, intent, text, file)
+    except (Refused, DataError) as exc:
+        raise fail(str(exc))
+    console.print(f"{shown_path(added.path)}:{added.line}: added {added.text!r} to {added.intent}", highlight=False, soft_wrap=True)
+
+
+@app.command("eval")
+def eval_command(
+    file: Path = typer.Argument(..., help="A TSV of intent<TAB>text rows; out_of_scope marks messages the bot must not answer."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (the summary line goes to stderr)."),
+    translator: Optional[str] = TranslatorOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Measure the matcher on a labelled file: accuracy, out-of-scope rejection, per intent, confusions, threshold sweep.
+
+    Without --translator the texts are matched as written; with one, each goes
+    through language detection and the English pivot, as in the bot.
+    The last line is always the summary, e.g. `accuracy=0.973 oos_rejection=0.920`.
+    """
+    from bot.admin.views import eval_view
+    from bot.brain import load_brain
+    from bot.admin.evaluation import evaluate, evaluate_matches, read_tsv
+
+    settings = settings_or_exit(config)
+    try:
+        rows = read_tsv(file)
+        brain = load_brain(settings)
+    except DataError as exc:
+        raise fail(str(exc))
+    if translator:
+        matches = _through_pivot(settings, brain, rows, translator)
+        report = evaluate_matches(brain.matcher, matches)
+    else:
+        report = evaluate(brain.matcher, rows)
+    summary = f"accuracy={report.accuracy:.3f} oos_rejection={report.oos_rejection:.3f}"
+    if as_json:
+        sys.stdout.write(json.dumps({"file": str(file), "translator": translator, **report.as_dict()}, indent=2) + "\n")
+        sys.stdout.flush()
+        errors.print(summary, highlight=False, markup=False)
+        return
+    console.print(eval_view(report, str(file)))
+    console.print(summary, highlight=False, markup=False, style="bold")
+
+
+def _through_pivot(settings: Settings, brain: Brain, rows: list[tuple[str, str]], translator: str) -> list[tuple[str, Match]]:
+    """Each row as the bot reads it: language detection, the English pivot, then the matcher."""
+    from bot.app import configured_translator, make_detector
+    from bot.language.translate import TranslatorError
+    from bot.conversation.understand import understand
+
+    try:
+        chosen = configured_translator(settings, translator)
+    except TranslatorError as exc:
+        raise fail(str(exc))
+    detector = make_detector(settings, english_words=brain.matcher.words("en"))
+
+    async def main() -> list[tuple[str, Match]]:
+        return [(label, (await understand(text, detector=detector, translator=chosen, matcher=brain.matcher)).match)
+                for label, text in rows]
+
+    return asyncio.run(main())
+
+
+@app.command()
+def misses(
+    since: Optional[str] = SinceOption,
+    db: Optional[str] = DbOption,
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="Show at most this many groups."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """What buyers asked that the bot could not answer, grouped, with the command that teaches it."""
+    from bot.admin.views import print_misses
+    from bot.brain import load_brain
+    from bot.admin.misses import fetch_misses, group_misses
+
+    settings = settings_or_exit(config)
+    start = parse_since(since) if since else None
+
+    async def main() -> None:
+        store = await open_store(db or settings.database_url)
+        try:
+            found = await fetch_misses(store, start)
+        finally:
+            await store.close()
+        if not found:
+            console.print("no unanswered buyer messages" + (f" since {start:%Y-%m-%d %H:%M} UTC" if start else ""))
+            return
+        groups = group_misses(found, load_brain(settings).matcher)
+        print_misses(console, groups, limit)
+
+    run_async(main())
+
+
+@app.command()
+def stats(
+    since: Optional[str] = SinceOption,
+    db: Optional[str] = DbOption,
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the figures into this PNG file.", show_default=False),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Messages by channel and language, containment, handoffs by reason, first-response times, out-of-hours share."""
+    from bot.admin.views import stats_view
+    from bot.hours import BusinessHours, load_hours
+    from bot.admin.stats import compute_stats, fetch_rows
+
+    settings = settings_or_exit(config)
+    start = parse_since(since) if since else None
+    if plot is not None and plot.suffix.lower() != ".png":
+        raise fail(f"--plot {plot}: the file name must end in .png")
+
+    async def main() -> None:
+        hours = load_hours(settings.hours_file) if settings.hours_file.is_file() else BusinessHours()
+        store = await open_store(db or settings.database_url)
+        try:
+            rows = await fetch_rows(store, start)
+        finally:
+            await store.close()
+        figures = compute_stats(rows, hours, start)
+        console.print(stats_view(figures))
+        if plot is not None:
+            from bot.admin.plot import plot_stats
+
+            plot_stats(figures, plot)
+            console.print(f"figures written to {plot}", highlight=False)
+
+    run_async(main())
+
+
+@app.command("unanswered-mail")
+def unanswered_mail(
+    since: Optional[str] = SinceOption,
+    db: Optional[str] = DbOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Mail kefu kept without answering: machines' mail (bounces, notices, spam…) and colleagues' notes, with the reason."""
+    from rich.table import Table
+
+    settings = settings_or_exit(config)
+    start = parse_since(since) if since else None
+
+    async def main() -> None:
+        store = await open_store(db or settings.database_url)
+        try:
+            kept = [m for m in await store.messages(since=start) if m.status in ("machine", "note")]
+        finally:
+            await store.close()
+        if not kept:
+            console.print("no unanswered mail" + (f" since {start:%Y-%m-%d %H:%M} UTC" if start else ""))
+            return
+        table = Table("received (UTC)", "kind", "from", "subject", "why not answered")
+        for message in kept:
+            raw = message.raw or {}
+            decision = raw.get("decision", {})
+            table.add_row(
+                f"{message.created_at:%Y-%m-%d %H:%M}", decision.get("kind", message.status), raw.get("from") or message.sender or "",
+                raw.get("subject", ""), decision.get("reason", ""),
+            )
+        console.print(table)
+
+    run_async(main())
+
+
+_AGE = re.compile(r"^(\d+)\s*([dhw])$")
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """--since: an ISO date (UTC midnight), an ISO time (UTC unless it has an offset), or an age like 7d, 12h, 2w."""
+    now = now or datetime.now(timezone.utc)
+    text = value.strip().lower()
+    age = _AGE.match(text)
+    if age:
+        amount, unit = int(age.group(1)), age.group(2)
+        return now - timedelta(**{{"d": "days", "h": "hours", "w": "weeks"}[unit]: amount})
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise fail(f"--since {value!r}: expected a date like 2026-11-01, a time like 2026-11-01T08:00+08:00, or an age like 7d")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+async def open_store(url: str) -> Store:
+    """The store, without creating an empty SQLite file where the admin expected data."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - sqlalchemy raises several kinds for a malformed URL
+        raise StoreError(f"cannot read database URL {url!r}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise StoreError(f"no database at {parsed.database} (give --db or set database_url)")
+    return await Store.open(url)

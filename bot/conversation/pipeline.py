@@ -1,0 +1,300 @@
+"""The pipeline: one incoming Message in, its decision and answer written, one Reply out.
+
+inbox (store first) → language → pivot → intent → `decide()` → answer in the buyer's
+language, shaped for the channel → one transaction: the conversation's transition, the
+message's analysis, the answer as an outbox row. Senders (bot/serve/outbox.py) deliver it.
+
+Durable by construction: a message is stored before anything else; a crash before the
+decision leaves it `received`, and recovery (`recover`) or a redelivery decides it; the
+answer is written with the decision, at most one per message (a unique `reply_to`). The
+messages of one conversation are decided one at a time and in order (the store's
+conversation lock, across processes on PostgreSQL); a transition that lost a race to an
+agent is decided again on the fresh state, never written over it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
+
+from bot.brain import Brain, BrainHolder
+from bot.config import Settings
+from bot.conversation import handoff
+from bot.conversation.decide import Decision, Heard, Part, Situation, decide, priority
+from bot.conversation.states import LostRace, State, buyer_wrote, hand_off
+from bot.conversation.understand import TRANSLATION_FAILED, Understanding, understand
+from bot.hours import buyer_zone
+from bot.language.detect import LanguageDetector, is_short, language_code
+from bot.language.translate import Translator, localize
+from bot.message import Kind, Message, Reply, Style, style_for
+from bot.orders import records as orders
+from bot.store.database import Store
+from bot.store.models import Conversation, StoredMessage
+from bot.store.writes import Outgoing
+from replies.render import Rendered, answer_body, letter_frame, message_body
+
+log = logging.getLogger(__name__)
+
+MAX_RACES = 5  # decide again at most this often when agents keep changing the conversation
+MAX_RECOVERIES = 3  # a message picked up again this often goes to people instead
+FALLBACK_HANDOFF = "Thank you for your message. A colleague will reply to you here."
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened to one incoming message; the agent desks listen for these."""
+
+    conversation_id: int
+    message_id: int
+    text: str
+    language: str
+    pivot: str | None
+    reply: Reply
+    state: str  # the conversation's state after this message: bot | waiting | held
+    handed_off: bool  # this message sent the conversation to people
+
+
+Listener = Callable[[Event], Awaitable[None]]
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        brains: BrainHolder,
+        detector: LanguageDetector,
+        translator: Translator,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store, self.brains, self.detector = store, brains, detector
+        self.translator, self.settings, self.clock = translator, settings, clock
+        self.listeners: list[Listener] = []
+        self.written: list[Callable[[], None]] = []  # told when outbox rows were written (senders wake up)
+
+    async def handle(self, message: Message, style: Style | None = None) -> Reply:
+        """Store, decide, write the answer to the outbox; the Reply says what was decided.
+
+        A redelivery of a message already decided returns that decision's answer again (the
+        same row, not a second answer); a redelivery of one stored but never decided decides it.
+        """
+        received = await self.store.receive(message)
+        stored = received.message
+        return await self.decide_stored(stored.id, received.conversation.id, style)
+
+    async def reject(self, channel: str, payload: str, error: str) -> None:
+        """A channel got something it cannot read: keep it (the `rejected` table) and go on."""
+        await self.store.keep_rejected(channel, payload, error, self.clock())
+
+    async def recover(self, limit: int = 1000, *, replay: bool = False) -> int:
+        """Decide every message left `received` (a crash, a kill): at start-up and from housekeeping.
+
+        `replay` decides each as of the moment it arrived (`kefu reply`, whose lines carry their
+        own time); otherwise as of now, when its answer goes out."""
+        done = 0
+        for stored in await self.store.unprocessed(limit=limit):
+            attempts = await self.store.count_attempt(stored.id)
+            if attempts > MAX_RECOVERIES:
+                await self._give_up(stored, f"picked up {attempts - 1} times without a decision")
+            else:
+                await self.decide_stored(stored.id, stored.conversation_id, at=stored.created_at if replay else None)
+            done += 1
+        return done
+
+    async def decide_stored(
+        self, message_id: int, conversation_id: int, style: Style | None = None, at: datetime | None = None
+    ) -> Reply:
+        async with self.store.conversation_lock(conversation_id):
+            # Earlier messages of the conversation first: their answers come first too.
+            for earlier in await self.store.unprocessed(conversation_id, up_to=message_id):
+                reply = await self._decide_safely(earlier, style if earlier.id == message_id else None, at)
+                if earlier.id == message_id:
+                    return reply
+            return await self._decided(message_id, style)
+
+    async def _decided(self, message_id: int, style: Style | None) -> Reply:
+        """The Reply of a message decided before (a redelivery)."""
+        stored = await self.store.message(message_id)
+        conversation = await self.store.conversation(stored.conversation_id) if stored else None
+        if stored is None or conversation is None:
+            return Reply(None)
+        answer = await self.store.answer_to(message_id)
+        return Reply(
+            answer.text if answer else None, intent=stored.intent, score=stored.score or 0.0,
+            language=stored.language or "en", handoff=stored.handoff, handoff_reason=stored.handoff_reason,
+            out_of_hours=stored.out_of_hours, style=style or style_for(stored.channel),
+            conversation=conversation.external_id, notes=tuple(stored.flags or ()),
+            outbox=(answer.id,) if answer else (), duplicate=True,
+        )
+
+    async def _decide_safely(self, stored: StoredMessage, style: Style | None, at: datetime | None = None) -> Reply:
+        try:
+            return await self._decide(stored, style or style_for(stored.channel), at)
+        except Exception as exc:  # noqa: BLE001 - the buyer still gets an answer, and the message is kept
+            log.exception("processing message %s failed", stored.id)
+            return await self._give_up(stored, f"{type(exc).__name__}: {exc}")
+
+    async def _decide(self, stored: StoredMessage, style: Style, at: datetime | None = None) -> Reply:
+        brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
+        understood: Understanding | None = None
+        for _ in range(MAX_RACES):
+            conversation = await self.store.conversation(stored.conversation_id)
+            assert conversation is not None
+            state = State(conversation.state)
+            now = at or self.clock()
+            language = conversation.language or language_code(stored.language) or "en"
+            readable = stored.kind == Kind.TEXT.value
+            if readable and stored.text.strip() and understood is None:
+                understood = await understand(
+                    stored.text, detector=self.detector, translator=self.translator, matcher=brain.matcher,
+                    hint=stored.language, previous=conversation.language,
+                )
+            if understood is not None:
+                language = understood.language
+            heard = Heard(readable, stored.text, understood, await self._order_answer(understood, stored, conversation))
+            decision = decide(heard, await self._situation(conversation, state), brain, now, language)
+            flags = list(understood.flags) if understood else []
+            text = await self._compose(decision.parts, language, style, conversation, brain, flags)
+            try:
+                outbox = await self._write(stored, conversation, decision, language, understood, text, flags, now)
+            except LostRace as race:
+                log.info("message %s: %s; deciding again", stored.id, race)
+                continue
+            return await self._told(stored, conversation, decision, language, understood, text, flags, style, outbox)
+        raise RuntimeError(f"the conversation kept changing while message {stored.id} was decided")
+
+    async def _situation(self, conversation: Conversation, state: State) -> Situation:
+        return Situation(
+            state=state, misses=conversation.misses, always_person=conversation.buyer in self.settings.key_customers,
+            away_told_at=conversation.away_notice_at, zone=buyer_zone(conversation.timezone, conversation.country),
+        )
+
+    async def _write(
+        self, stored: StoredMessage, conversation: Conversation, decision: Decision, language: str,
+        understood: Understanding | None, text: str, flags: list[str], now: datetime,
+    ) -> list[int]:
+        values: dict[str, Any] = {"misses": decision.misses}
+        if understood is not None and (conversation.language is None or not is_short(stored.text)):
+            values["language"] = language
+        if decision.away_notice:
+            values["away_notice_at"] = now
+        if decision.hands_off:
+            key = await self._is_key_customer(conversation.buyer)
+            change = hand_off(decision.reason or handoff.ERROR, priority(decision.reason, key), now, **values)
+        else:
+            change = buyer_wrote(now, **values)
+        finish = (stored.id, {
+            "language": language, "pivot": understood.pivot if understood else None, "intent": decision.intent,
+            "score": None if decision.silent else decision.score, "handoff": decision.handoff, "handoff_reason": decision.reason,
+            "out_of_hours": decision.away_notice, "flags": flags, "status": "processed",
+        })
+        answer = [] if not text else [Outgoing(
+            text, now, reply_to=stored.id, language=language, intent=decision.intent,
+            handoff=decision.handoff, handoff_reason=decision.reason, out_of_hours=decision.away_notice, flags=flags,
+        )]
+        return await self.store.commit(conversation, change, version=conversation.version, finish=finish, outgoing=answer)
+
+    async def _told(
+        self, stored: StoredMessage, conversation: Conversation, decision: Decision, language: str,
+        understood: Understanding | None, text: str, flags: list[str], style: Style, outbox: list[int],
+    ) -> Reply:
+        if outbox:
+            self._wake()
+        state = State.WAITING.value if decision.hands_off else conversation.state
+        reply = Reply(
+            text=text or None, intent=decision.intent, score=decision.score, language=language,
+            handoff=decision.handoff, handoff_reason=decision.reason, out_of_hours=decision.away_notice,
+            style=style, conversation=conversation.external_id, notes=tuple(flags), outbox=tuple(outbox),
+        )
+        pivot = understood.pivot if understood else None
+        event = Event(conversation.id, stored.id, stored.text, language, pivot, reply, state, decision.hands_off)
+        for listener in self.listeners:
+            try:
+                await listener(event)
+            except Exception:  # noqa: BLE001 - a broken desk must not lose the buyer's answer
+                log.exception("listener %r failed on message %s", listener, stored.id)
+        return reply
+
+    def _wake(self) -> None:
+        for wake in self.written:
+            wake()
+
+    async def _order_answer(
+        self, understood: Understanding | None, stored: StoredMessage, conversation: Conversation
+    ) -> tuple[str, dict[str, Any]] | None:
+        """`order_status` with facts: the order named in the message, else the buyer's latest."""
+        if understood is None or understood.match.intent != "order_status":
+            return None
+        order = None
+        for order_id in orders.mentioned_order_ids(stored.text):
+            order = await self.store.order(order_id)
+            if order is not None:
+                break
+        if order is None:
+            order = await self.store.latest_order(conversation.buyer)
+        if order is None:
+            return None
+        return orders.message_key(order), orders.order_context(order)
+
+    async def _is_key_customer(self, buyer: str) -> bool:
+        if buyer in self.settings.key_customers:
+            return True
+        count, spend = await self.store.buyer_totals(buyer)
+        return count >= self.settings.key_customer_orders or spend >= self.settings.key_customer_spend
+
+    async def _compose(self, parts: list[Part], language: str, style: Style, conversation: Conversation, brain: Brain, flags: list[str]) -> str:
+        rendered = [r for r in (self._render(part, language, style, brain) for part in parts) if r is not None]
+        if not rendered:
+            return ""
+        texts = [await self._localize(part, language, flags) for part in rendered]
+        if style is Style.LETTER:
+            greeting, closing = letter_frame(brain.answers, language, {"buyer_name": conversation.buyer_name or ""})
+            texts = [await self._localize(greeting, language, flags), *texts, await self._localize(closing, language, flags)]
+        return "\n\n".join(t for t in texts if t)
+
+    @staticmethod
+    def _render(part: Part, language: str, style: Style, brain: Brain) -> Rendered | None:
+        if part.intent:
+            return answer_body(brain.answers, part.key, language, style, part.context)
+        return message_body(brain.answers, part.key, language, style, part.context)
+
+    async def _localize(self, part: Rendered, language: str, flags: list[str]) -> str:
+        """Reviewed text as is; otherwise machine-translate from English, or fall back to English."""
+        translated = await localize(self.translator, part.text, part.language, language)
+        if translated is None:
+            if TRANSLATION_FAILED not in flags:
+                flags.append(TRANSLATION_FAILED)
+            return part.text
+        return translated
+
+    async def _give_up(self, stored: StoredMessage, error: str) -> Reply:
+        """Deciding failed: the message is kept as failed, people get the conversation, the buyer is told."""
+        conversation = await self.store.conversation(stored.conversation_id)
+        assert conversation is not None
+        language = conversation.language or "en"
+        style = style_for(stored.channel)
+        try:
+            text = message_body(self.brains.brain.answers, "handoff", language, style).text
+        except Exception:  # noqa: BLE001 - even the answers may be what broke
+            text = FALLBACK_HANDOFF
+        now = self.clock()
+        finish = (stored.id, {"status": "failed", "error": error[:2000], "handoff": True, "handoff_reason": handoff.ERROR})
+        answer = [Outgoing(text, now, reply_to=stored.id, language=language, handoff=True, handoff_reason=handoff.ERROR)]
+        held = conversation.state == State.HELD.value
+        change = None if conversation.state != State.BOT.value else hand_off(handoff.ERROR, 0, now)
+        try:
+            outbox = await self.store.commit(conversation, change, finish=finish, outgoing=[] if held else answer)
+        except LostRace:  # an agent took it meanwhile: keep the message, say nothing
+            outbox = await self.store.commit(conversation, None, finish=finish)
+        if outbox:
+            self._wake()
+        return Reply(
+            None if held else text, language=language, handoff=True, handoff_reason=handoff.ERROR, style=style,
+            conversation=conversation.external_id, outbox=tuple(outbox),
+        )

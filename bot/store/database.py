@@ -1,0 +1,394 @@
+"""The store: conversations, messages in and out, the outbox, translation memory, orders.
+
+SQLAlchemy 2 (asyncio) over SQLite by default or PostgreSQL by URL. The schema
+is Alembic's: `Store.open` brings any database up to the latest revision.
+Every incoming message is written by `receive` before the pipeline looks at it
+(the inbox); a decision and what it owes the buyer are written together by
+`commit` (bot/store/writes.py); senders take the outbox rows (bot/store/outbox.py).
+The store owns all SQL: the rest of kefu sees rows it reads, never a session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import weakref
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, AsyncIterator, Sequence
+
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.message import Message
+from bot.store.limits import MAX_STORED_CHARS, clip
+from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
+from bot.store.outbox import OutboxStore
+from bot.store.writes import Writes
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+__all__ = ["MAX_STORED_CHARS", "Received", "Store", "StoreError", "async_url"]
+LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one kefu process per conversation
+RECEIVED = "received"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or migrated; the message says which and why."""
+
+
+def async_url(url: str) -> str:
+    """Accept the URLs people write and pick the async driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    for plain, driver in (("postgresql://", "postgresql+asyncpg://"), ("sqlite://", "sqlite+aiosqlite://")):
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
+
+
+@dataclass(frozen=True)
+class Received:
+    conversation: Conversation
+    message: StoredMessage
+    duplicate: bool
+
+
+_clip = clip
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sqlite_serialized(engine: AsyncEngine) -> None:
+    """SQLite: WAL, and every transaction BEGIN IMMEDIATE, so a read-then-write transaction
+    waits for the writer instead of failing with "database is locked"."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver's own BEGIN off: ours below
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store(Writes, OutboxStore):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.session = async_sessionmaker(engine, expire_on_commit=False)
+        self.postgres = engine.dialect.name == "postgresql"
+        self._local_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @classmethod
+    async def open(cls, url: str, migrate: bool = True) -> "Store":
+        try:
+            engine = create_async_engine(async_url(url), pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            raise StoreError(f"cannot open {url.split(':', 1)[0]} databases: {exc} (install kefu[postgres])") from exc
+        if engine.dialect.name == "sqlite":
+            _sqlite_serialized(engine)
+        store = cls(engine)
+        if migrate:
+            try:
+                await store.migrate()
+            except Exception as exc:  # noqa: BLE001 - any driver error means the same to a user
+                await engine.dispose()
+                raise StoreError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: {exc}") from exc
+        return store
+
+    async def migrate(self) -> None:
+        from alembic import command  # only when opening a database: `kefu classify` never pays for it
+        from alembic.config import Config
+
+        def upgrade(connection: Any) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def conversation_lock(self, conversation_id: int) -> AsyncIterator[None]:
+        """Messages of one conversation are decided one at a time, in order: within this process
+        (an asyncio lock) and, on PostgreSQL, across processes (an advisory lock)."""
+        lock = self._local_locks.get(conversation_id)
+        if lock is None:
+            lock = self._local_locks[conversation_id] = asyncio.Lock()
+        async with lock:
+            if not self.postgres:
+                yield
+                return
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT pg_advisory_lock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": conversation_id})
+                await connection.commit()
+                try:
+                    yield
+                finally:
+                    await connection.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": conversation_id})
+                    await connection.commit()
+
+    async def unprocessed(self, conversation_id: int | None = None, up_to: int | None = None, limit: int = 1000) -> Sequence[StoredMessage]:
+        """Incoming messages stored but not yet decided, oldest first (one conversation, or all)."""
+        query = select(StoredMessage).where(StoredMessage.status == RECEIVED, StoredMessage.direction == "in")
+        if conversation_id is not None:
+            query = query.where(StoredMessage.conversation_id == conversation_id)
+        if up_to is not None:
+            query = query.where(StoredMessage.id <= up_to)
+        async with self.session() as session:
+            return (await session.scalars(query.order_by(StoredMessage.id).limit(limit))).all()
+
+    async def message(self, message_id: int) -> StoredMessage | None:
+        async with self.session() as session:
+            return await session.get(StoredMessage, message_id)
+
+    async def count_attempt(self, message_id: int) -> int:
+        """Recovery counts how often a message was picked up again: one that keeps killing the
+        process is given to people instead of looping."""
+        async with self.session() as session:
+            await session.execute(
+                update(StoredMessage).where(StoredMessage.id == message_id).values(attempts=StoredMessage.attempts + 1)
+            )
+            await session.commit()
+            return int(await session.scalar(select(StoredMessage.attempts).where(StoredMessage.id == message_id)) or 0)
+
+    # -- conversations and messages -------------------------------------------------
+
+    async def receive(self, message: Message) -> Received:
+        """Store an incoming message (and its conversation) before anything else happens.
+
+        A message whose channel id was seen before is a duplicate delivery: it is
+        not stored twice and `duplicate` is True.
+        """
+        async with self.session() as session:
+            if message.external_id:
+                found = await session.scalar(
+                    select(StoredMessage).where(
+                        StoredMessage.channel == message.channel, StoredMessage.external_id == message.external_id
+                    )
+                )
+                if found is not None:
+                    conversation = await session.get(Conversation, found.conversation_id)
+                    return Received(conversation, found, True)
+            conversation = await self._conversation(session, message)
+            stored = StoredMessage(
+                conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
+                direction="in", kind=message.kind.value, sender=message.sender, text=_clip(message.text),
+                language=message.language_hint, status="received", flags=[], raw=message.raw,
+                created_at=message.received_at,
+            )
+            session.add(stored)
+            try:
+                await session.commit()
+            except IntegrityError:  # the same delivery racing in twice: the other one won
+                await session.rollback()
+                return await self.receive(message)
+            return Received(conversation, stored, False)
+
+    async def keep(self, message: Message, *, direction: str = "in", status: str, flags: list[str]) -> bool:
+        """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's
+        letter: direction "note") in its conversation, without changing what is known about the buyer.
+        False when it was kept before (the same delivery again)."""
+        async with self.session() as session:
+            if message.external_id and await session.scalar(select(StoredMessage.id).where(
+                StoredMessage.channel == message.channel, StoredMessage.external_id == message.external_id
+            )):
+                return False
+            conversation = await self._conversation(session, replace(message, timezone=None, country=None, sender_name=None))
+            session.add(StoredMessage(
+                conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
+                direction=direction, kind=message.kind.value, sender=message.sender, text=_clip(message.text),
+                status=status, flags=flags, raw=message.raw, created_at=message.received_at,
+            ))
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return False
+            return True
+
+    async def _conversation(self, session: Any, message: Message) -> Conversation:
+        query = select(Conversation).where(
+            Conversation.channel == message.channel, Conversation.external_id == message.conversation
+        )
+        conversation = await session.scalar(query)
+        if conversation is None:
+            conversation = Conversation(
+                channel=message.channel, external_id=message.conversation, buyer=message.sender,
+                buyer_name=message.sender_name, state="bot", priority=0, misses=0,
+                created_at=message.received_at, updated_at=message.received_at,
+            )
+            session.add(conversation)
+            try:
+                await session.flush()
+            except IntegrityError:
+                await session.rollback()
+                conversation = await session.scalar(query)
+        elif message.sender_name and not conversation.buyer_name:
+            conversation.buyer_name = message.sender_name
+        # what the channel knows of the buyer's whereabouts, newest first
+        if message.timezone:
+            conversation.timezone = message.timezone[:64]
+        if message.country:
+            conversation.country = message.country.upper()[:2]
+        return conversation
+
+    async def conversation(self, conversation_id: int) -> Conversation | None:
+        async with self.session() as session:
+            return await session.get(Conversation, conversation_id)
+
+    async def find_conversation(self, channel: str, external_id: str) -> Conversation | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
+            )
+
+    async def find_by_desk_ref(self, desk_ref: str) -> Conversation | None:
+        """The conversation an agent desk shows at `desk_ref` (a Slack thread, a Telegram topic)."""
+        async with self.session() as session:
+            return await session.scalar(select(Conversation).where(Conversation.desk_ref == desk_ref).limit(1))
+
+    async def messages(self, conversation_id: int | None = None, since: datetime | None = None) -> Sequence[StoredMessage]:
+        query = select(StoredMessage).order_by(StoredMessage.id)
+        if conversation_id is not None:
+            query = query.where(StoredMessage.conversation_id == conversation_id)
+        if since is not None:
+            query = query.where(StoredMessage.created_at >= since)
+        async with self.session() as session:
+            return (await session.scalars(query)).all()
+
+    async def conversations(self, state: str | None = None) -> Sequence[Conversation]:
+        query = select(Conversation).order_by(Conversation.id)
+        if state is not None:
+            query = query.where(Conversation.state == state)
+        async with self.session() as session:
+            return (await session.scalars(query)).all()
+
+    async def keep_rejected(self, channel: str, payload: str, error: str, at: datetime) -> None:
+        """Keep what a channel could not read, so nothing that arrived is lost."""
+        async with self.session() as session:
+            session.add(Rejected(channel=channel, payload=_clip(payload), error=_clip(error)[:2000], received_at=at))
+            await session.commit()
+
+    async def rejected(self) -> Sequence[Rejected]:
+        async with self.session() as session:
+            return (await session.scalars(select(Rejected).order_by(Rejected.id))).all()
+
+    # -- translation memory ---------------------------------------------------------
+
+    async def remembered(self, source_lang: str, target_lang: str, text: str) -> str | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(TranslationMemory.translation).where(
+                    TranslationMemory.source_lang == source_lang,
+                    TranslationMemory.target_lang == target_lang,
+                    TranslationMemory.digest == _digest(text),
+                )
+            )
+
+    async def remember(self, source_lang: str, target_lang: str, text: str, translation: str, provider: str, at: datetime) -> None:
+        async with self.session() as session:
+            session.add(TranslationMemory(
+                source_lang=source_lang, target_lang=target_lang, digest=_digest(text), source=_clip(text),
+                translation=_clip(translation), provider=provider[:255], created_at=at,
+            ))
+            try:
+                await session.commit()
+            except IntegrityError:  # remembered concurrently: same text, same answer
+                await session.rollback()
+
+    # -- orders ---------------------------------------------------------------------
+
+    async def save_orders(self, orders: list[dict[str, Any]]) -> int:
+        """Insert or update orders by their order id; returns how many were written."""
+        async with self.session() as session:
+            for fields in orders:
+                found = await session.scalar(select(Order).where(Order.order_id == fields["order_id"]))
+                if found is None:
+                    session.add(Order(**fields))
+                else:
+                    for key, value in fields.items():
+                        setattr(found, key, value)
+            await session.commit()
+        return len(orders)
+
+    async def order(self, order_id: str) -> Order | None:
+        async with self.session() as session:
+            return await session.scalar(select(Order).where(Order.order_id == order_id))
+
+    async def latest_order(self, buyer: str) -> Order | None:
+        async with self.session() as session:
+            return await session.scalar(select(Order).where(Order.buyer == buyer).order_by(Order.placed_at.desc()).limit(1))
+
+    async def buyer_totals(self, buyer: str) -> tuple[int, float]:
+        """How many orders a buyer placed and how much they spent (cancelled ones excluded)."""
+        async with self.session() as session:
+            row = (await session.execute(
+                select(func.count(Order.id), func.coalesce(func.sum(Order.amount), 0.0))
+                .where(Order.buyer == buyer, Order.status != "cancelled")
+            )).one()
+            return int(row[0]), float(row[1])
+
+    async def show_at(self, conversation_id: int, desk_ref: str) -> None:
+        """Where an agent desk shows a conversation (not a transition: nothing else writes it)."""
+        async with self.session() as session:
+            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(desk_ref=desk_ref[:255]))
+            await session.commit()
+
+    async def idle_held(self, before: datetime) -> Sequence[Conversation]:
+        """Held conversations whose agent has done nothing since `before`."""
+        async with self.session() as session:
+            return (await session.scalars(
+                select(Conversation).where(
+                    Conversation.state == "held",
+                    func.coalesce(Conversation.agent_seen_at, Conversation.updated_at) < before,
+                ).order_by(Conversation.id)
+            )).all()
+
+    # -- order notices --------------------------------------------------------------
+
+    async def notice_candidates(self) -> Sequence[Order]:
+        """Orders in a state that may owe the buyer a notice."""
+        async with self.session() as session:
+            return (await session.scalars(
+                select(Order).where(Order.status.in_(("placed", "shipped", "delivered"))).order_by(Order.id)
+            )).all()
+
+    async def latest_conversation(self, buyer: str) -> Conversation | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(Conversation).where(Conversation.buyer == buyer).order_by(Conversation.updated_at.desc()).limit(1)
+            )
+
+    async def commit_notice(self, order: Order, due: str, conversation: Conversation, notice: "Outgoing") -> int | None:
+        """Claim the notice and write it to the outbox, in one transaction: the order's `notified`
+        moves from what we read to `due` only if nobody moved it meanwhile, so with several
+        workers each notice is written once. Returns the outbox row, or None (another won)."""
+        from bot.store.writes import outbox_row
+
+        async with self.session() as session:
+            async with session.begin():
+                claimed = await session.execute(
+                    update(Order).where(
+                        Order.id == order.id,
+                        Order.notified.is_(None) if order.notified is None else Order.notified == order.notified,
+                    ).values(notified=due)
+                )
+                if claimed.rowcount != 1:
+                    return None
+                row = outbox_row(conversation, notice)
+                session.add(row)
+                await session.flush()
+                return row.id
