@@ -9,6 +9,7 @@ outbox and `ConsoleChannel.send_text`, while you type.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import uuid
 from datetime import datetime, timezone
@@ -17,8 +18,10 @@ from typing import Awaitable, Callable, TextIO
 from adapters.base import Channel, Handler
 from bot.hours import utc_offset
 from bot.message import Message, Reply, Style
+from bot.text import NotUTF8, utf8
 
 CHANNEL = "console"
+log = logging.getLogger(__name__)
 
 
 def make_message(text: str, conversation: str, sender: str, name: str | None, language: str | None) -> Message:
@@ -47,9 +50,23 @@ class ConsoleChannel(Channel):
         self.show_text(text, by_person)
 
 
+class Unreadable(ValueError):
+    """A line the console cannot read (not UTF-8); the message says which byte."""
+
+
 async def _read_line(stream: TextIO) -> str | None:
-    line = await asyncio.to_thread(stream.readline)
-    return None if line == "" else line.rstrip("\n")
+    """The next line, None at end of input. Bytes are decoded here, one line at a time, so a line
+    that is not UTF-8 is `Unreadable` and the next one is read as usual."""
+    source = getattr(stream, "buffer", stream)
+    line = await asyncio.to_thread(source.readline)
+    if isinstance(line, str):
+        return None if line == "" else line.rstrip("\r\n")
+    if line == b"":
+        return None
+    try:
+        return utf8(line).rstrip("\r\n")
+    except NotUTF8 as exc:
+        raise Unreadable(f"that line is {exc}; nothing was sent") from None
 
 
 async def run_console(
@@ -62,14 +79,24 @@ async def run_console(
     style: Style = Style.CHAT,
     stream: TextIO | None = None,
     prompt: Callable[[], None] = lambda: None,
+    complain: Callable[[str], None] = lambda problem: None,
 ) -> None:
-    """Read buyer lines until end of input or /quit; show each reply."""
+    """Read buyer lines until end of input or /quit; show each reply, or `complain` about a line and go on."""
     conversation = f"{CHANNEL}-{sender}"
     stream = stream or sys.stdin  # looked up now: tests and pipes replace sys.stdin
     while True:
         prompt()
-        line = await _read_line(stream)
+        try:
+            line = await _read_line(stream)
+        except Unreadable as exc:
+            complain(str(exc))
+            continue
         if line is None or line.strip() in ("/quit", "/exit"):
             return
-        reply = await handle(make_message(line, conversation, sender, name, language), style)
+        try:
+            reply = await handle(make_message(line, conversation, sender, name, language), style)
+        except Exception as exc:  # noqa: BLE001 - one message that breaks something must not end the chat
+            log.exception("the console could not answer a line")
+            complain(f"the bot could not answer that line ({type(exc).__name__}: {exc})")
+            continue
         await show(reply)

@@ -173,7 +173,7 @@ def test_intents_test_shows_the_pivot_and_the_original():
 def test_intents_test_explains_why_nothing_matched():
     result = runner.invoke(app, ["intents", "test", "can you write me a poem about the sea", "-t", "none"])
     assert result.exit_code == 0, result.output
-    assert "the bot decides: no intent (handoff)" in result.output
+    assert "the bot decides: no intent — a person takes it (no_match)" in result.output
     assert "no intent: out-of-scope probability" in result.output
     assert result.output.count("│ 1 │") == 1 and "│ 3 │" in result.output  # one table, top 3
 

@@ -103,3 +103,9 @@ def test_language_codes_from_channels():
     assert [language_code(c) for c in ("pt-BR", "en_US", "zh-hant", "zh-HK", "zh", "RU", None)] == [
         "pt", "en", "zh-tw", "zh-tw", "zh-cn", "ru", None,
     ]
+
+
+def test_a_lone_surrogate_does_not_stop_detection(detector):
+    # JSON's "\ud800" (half an emoji from a UTF-16 client) reaches the detector as a lone surrogate
+    assert detector.detect("Где мой заказ? Уже две недели жду \ud83d").language == "ru"
+    assert detector.detect("where is my order, it has been two weeks \udfff").language == "en"

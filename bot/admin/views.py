@@ -14,6 +14,7 @@ from bot.admin.evaluation import Report
 from bot.admin.findings import ERROR, Finding
 from bot.admin.misses import MissGroup
 from bot.admin.stats import Stats, humanize
+from bot.conversation.decide import Decision
 from bot.conversation.understand import Understanding
 from intents.matcher import EXACT, OOS_PROBABILITY, Match
 
@@ -71,12 +72,13 @@ def _explained(title: str, match: Match) -> Group:
     return Group(match_table(title, match), Text("→ " + decision(match)))
 
 
-def probe_view(text: str, understood: Understanding, pivot: Match, original: Match) -> RenderableType:
+def probe_view(text: str, understood: Understanding, decided: Decision, pivot: Match, original: Match) -> RenderableType:
     head = Text.assemble(
         ("language ", "dim"), understood.language, ("   threshold ", "dim"), f"{pivot.threshold:g}",
         ("   out-of-scope probability ", "dim"), f"{pivot.out_of_scope:.2f}",
     )
-    decides = Text.assemble(("the bot decides: ", "dim"), (understood.match.intent or "no intent (handoff)", "bold"))
+    outcome = f"a person takes it ({decided.reason})" if decided.reason else "asks to rephrase" if decided.intent is None else "answers"
+    decides = Text.assemble(("the bot decides: ", "dim"), (decided.intent or "no intent", "bold"), f" — {outcome}")
     parts: list[RenderableType] = [head, decides]
     if "translation_failed" in understood.flags:
         parts.append(Text("no translation available: the pivot is the original text", style="yellow"))

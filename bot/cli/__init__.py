@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import uuid
 from pathlib import Path
@@ -11,12 +10,15 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from bot.cli.lines import BadLine, Output, numbered_lines, parse_object, string
 from bot.config import Settings, load_settings
 from bot.datafiles import DataError
 from bot.message import Reply, Style
 from bot.store.database import StoreError
 from bot.language.translate import TranslatorError
+from bot.text import valid_unicode
 
 app = typer.Typer(
     help="kefu (客服): a multichannel customer-service bot for cross-border sellers.",
@@ -114,6 +116,7 @@ def chat(
                 kefu.pipeline.handle, deliver, sender=f"console-{uuid.uuid4().hex[:8]}", name=name, language=language,
                 style=Style.LETTER if letter else Style.CHAT,
                 prompt=(lambda: console.print("[bold green]you[/] › ", end="")) if interactive else (lambda: None),
+                complain=lambda problem: console.print(f"[bold red]kefu:[/] {escape(problem)}", highlight=False),
             )
         finally:
             delivering.cancel()
@@ -131,10 +134,13 @@ def classify(
     """Classify JSON lines from stdin: {"text", "language"?} → {"text", "language", "pivot", "intent", "score", "handoff"}.
 
     Stores nothing; loads once and streams, one output line per input line, in order.
+    A line that cannot be read, empty ones included, gives {"text": null, "error": "line N: …"}.
     """
     from bot.app import configured_translator, make_detector
     from bot.brain import load_brain
-    from bot.conversation.handoff import is_angry
+    from datetime import datetime, timezone
+
+    from bot.conversation.decide import Heard, Situation, decide
     from bot.conversation.understand import understand
 
     settings = settings_or_exit(config)
@@ -143,25 +149,29 @@ def classify(
         brain = load_brain(settings)
         detector = make_detector(settings, english_words=brain.matcher.words("en"))
         chosen = configured_translator(settings, translator)
-        out = sys.stdout
-        for line in sys.stdin:
-            if not line.strip():
-                continue
+        out = Output()
+        for number, line in numbered_lines():
             try:
-                item = json.loads(line)
-                text = item["text"] if isinstance(item, dict) else None
-                if not isinstance(text, str):
-                    raise ValueError('each line needs a "text" string')
-                hint = item.get("language") if isinstance(item.get("language"), str) else None
-            except (ValueError, KeyError) as exc:
-                out.write(json.dumps({"text": None, "error": f"bad input line: {exc}"}) + "\n")
+                item = parse_object(line)
+                given = string(item, "text", required=True)
+                hint = string(item, "language")
+            except BadLine as exc:
+                out.error(number, str(exc), text=None)
                 continue
-            u = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=hint)
+            text = valid_unicode(given)  # JSON's "\ud800" reaches here as a lone surrogate
+            warnings = ["lone surrogate characters replaced by U+FFFD"] if text != given else []
+            try:
+                u = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=hint)
+            except Exception as exc:  # noqa: BLE001 - one line that breaks something is that line's error
+                out.error(number, f"could not classify: {type(exc).__name__}: {exc}", text=text)
+                continue
+            # The same decision the pipeline makes for a first message of a new conversation.
+            decided = decide(Heard(True, text, u), Situation(), brain, datetime.now(timezone.utc), u.language)
             result = {
-                "text": text, "language": u.language, "pivot": u.pivot, "intent": u.match.intent,
-                "score": round(u.match.score, 1), "handoff": u.match.handoff or is_angry(text, u.pivot),
+                "text": text, "language": u.language, "pivot": u.pivot, "intent": decided.intent,
+                "score": round(u.match.score, 1), "handoff": decided.handoff,
             }
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write({**result, "warnings": warnings} if warnings else result)
         out.flush()
 
     run_async(main())

@@ -69,6 +69,7 @@ def intents_test(
     from bot.admin.views import probe_view
     from bot.app import configured_translator, make_detector
     from bot.brain import load_brain
+    from bot.conversation.decide import Heard, Situation, decide
     from bot.conversation.understand import understand
 
     settings = settings_or_exit(config)
@@ -78,7 +79,8 @@ def intents_test(
         detector = make_detector(settings, english_words=brain.matcher.words("en"))
         chosen = configured_translator(settings, translator)
         understood = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=language)
-        console.print(probe_view(text, understood, brain.matcher.match(understood.pivot), brain.matcher.match(text)))
+        decided = decide(Heard(True, text, understood), Situation(), brain, datetime.now(timezone.utc), understood.language)
+        console.print(probe_view(text, understood, decided, brain.matcher.match(understood.pivot), brain.matcher.match(text)))
 
     run_async(main())
 

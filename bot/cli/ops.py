@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
-import json
-import sys
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
 
+from bot.cli.lines import BadLine, Output, moment, numbered_lines, parse_object, string
 from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, fail, run_async, settings_or_exit
 from bot.hours import utc_offset
 from bot.message import Message, style_for
+from bot.store.sanitize import fit_message
 
+STDIN = "stdin"  # the channel `kefu reply` keeps unreadable lines under, in `rejected`
+log = logging.getLogger(__name__)
+
+
+def _message(item: dict[str, Any]) -> Message:
+    """One input line as the message its channel would deliver; `BadLine` says what is wrong with it."""
+    missing = [key for key in ("channel", "conversation", "sender", "text", "at") if item.get(key) is None]
+    if missing:
+        raise BadLine(f"missing {', '.join(missing)}")
+    at = moment(item, "at")
+    return Message(
+        channel=string(item, "channel"), conversation=string(item, "conversation", number_ok=True),
+        sender=string(item, "sender", number_ok=True), text=string(item, "text"), received_at=at,
+        language_hint=string(item, "language"), external_id=string(item, "id", number_ok=True),
+        timezone=string(item, "timezone") or utc_offset(at), raw=item,
+    )
+
+
+async def _keep(pipeline: Any, line: bytes, error: str) -> None:
+    try:
+        await pipeline.reject(STDIN, line.decode("utf-8", "backslashreplace"), error)
+    except Exception:  # noqa: BLE001 - keeping it is a courtesy; the error line already went out
+        log.exception("could not keep a rejected line")
 
 
 def _parse_at(value: object) -> datetime:
@@ -38,6 +62,7 @@ def reply(
     Out: {"conversation", "reply", "intent", "language", "handoff", "handoff_reason", "out_of_hours"}.
     The time `at` is the moment of the message (it decides working hours) and its
     offset is taken as the buyer's time zone when nothing better is known.
+    A line that cannot be read, empty ones included, gives {"conversation": null, "error": "line N: …"}.
     """
     from bot.app import build_app
 
@@ -45,41 +70,36 @@ def reply(
 
     async def main() -> None:
         kefu = await build_app(settings, translator=translator, database_url=db, warm=False, watch=False)
-        moment = {"now": datetime.now(timezone.utc)}
-        kefu.pipeline.clock = lambda: moment["now"]
+        now = {"at": datetime.now(timezone.utc)}
+        kefu.pipeline.clock = lambda: now["at"]
+        out = Output()
         try:
             await kefu.pipeline.recover(replay=True)  # lines a killed run stored but never decided
-            for number, line in enumerate(sys.stdin, 1):
-                if not line.strip():
-                    continue
+            for number, line in numbered_lines():
                 try:
-                    item = json.loads(line)
-                    if not isinstance(item, dict):
-                        raise ValueError("each line must be a JSON object")
-                    missing = [k for k in ("channel", "conversation", "sender", "text", "at") if k not in item]
-                    if missing:
-                        raise ValueError(f"missing {', '.join(missing)}")
-                    at = _parse_at(item["at"])
-                    message = Message(
-                        channel=str(item["channel"]), conversation=str(item["conversation"]), sender=str(item["sender"]),
-                        text=str(item["text"]), received_at=at, language_hint=item.get("language"),
-                        external_id=item.get("id"), timezone=item.get("timezone") or utc_offset(at), raw=item,
-                    )
-                except ValueError as exc:
-                    sys.stdout.write(json.dumps({"conversation": None, "error": f"line {number}: {exc}"}) + "\n")
+                    message = _message(parse_object(line))
+                except BadLine as exc:
+                    out.error(number, str(exc), conversation=None)
+                    if line.strip():  # what arrived is kept, as a channel keeps what it cannot read
+                        await _keep(kefu.pipeline, line, f"line {number}: {exc}")
                     continue
-                moment["now"] = at
-                result = await kefu.pipeline.handle(message, style_for(message.channel))
-                # This stream is the channel: the answer is delivered by printing it. A redelivered
-                # line prints the answer it got the first time (the same row, never a second one).
-                mine = await kefu.store.take(result.outbox, at)
-                sys.stdout.write(json.dumps({
+                now["at"] = message.received_at
+                try:
+                    result = await kefu.pipeline.handle(message, style_for(message.channel))
+                    # This stream is the channel: the answer is delivered by printing it. A redelivered
+                    # line prints the answer it got the first time (the same row, never a second one), so
+                    # the row is marked delivered before printing: a run killed in between prints it then.
+                    await kefu.store.delivered(await kefu.store.take(result.outbox, now["at"], sole=True), now["at"])
+                except Exception as exc:  # noqa: BLE001 - e.g. the database went away: say so, try the next line
+                    out.error(number, f"could not process: {type(exc).__name__}: {exc}", conversation=message.conversation)
+                    continue
+                answer = {
                     "conversation": message.conversation, "reply": result.text, "intent": result.intent,
                     "language": result.language, "handoff": result.handoff, "handoff_reason": result.handoff_reason,
                     "out_of_hours": result.out_of_hours,
-                }, ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-                await kefu.store.delivered(mine, at)
+                }
+                notes = fit_message(message).notes  # what the store had to change to keep this message
+                out.write({**answer, "warnings": list(notes)} if notes else answer, flush=True)
         finally:
             await kefu.close()
 

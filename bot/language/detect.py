@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from bot.text import valid_unicode
+
 # The languages buyers write in most; the secondary ones are expected too, but
 # weigh less when a short message could be either (Czech rather than Slovak).
 PRIMARY = tuple("en es ru pt fr de it pl tr ar ja ko uk he nl cs ro vi th id zh-cn".split())
@@ -199,7 +201,7 @@ class LanguageDetector:
 
     def detect(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
         """The language of `text`; `hint` from the channel, `previous` the conversation's so far."""
-        sample = text[:1000]
+        sample = valid_unicode(text[:1000])  # the models are Rust: a lone surrogate cannot cross into them
         if not _LETTERS.search(sample):
             prior = previous or hint
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")

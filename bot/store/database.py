@@ -24,9 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.message import Message
-from bot.store.limits import MAX_STORED_CHARS, clip
+from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 from bot.store.outbox import OutboxStore
+from bot.store.sanitize import ERROR_LIMIT, LIMITS, MAX_STORED_CHARS, fit_message, fit_text, original_payload, storable_moment
 from bot.store.writes import Writes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -54,6 +55,7 @@ class Received:
     conversation: Conversation
     message: StoredMessage
     duplicate: bool
+    incoming: Message  # the message as stored (see sanitize.fit_message): what the pipeline should read
 
 
 _clip = clip
@@ -170,8 +172,11 @@ class Store(Writes, OutboxStore):
         """Store an incoming message (and its conversation) before anything else happens.
 
         A message whose channel id was seen before is a duplicate delivery: it is
-        not stored twice and `duplicate` is True.
+        not stored twice and `duplicate` is True. A message the schema cannot hold
+        as it is is stored fitted, and the original kept in `rejected`.
         """
+        original, fitted = message, fit_message(message)
+        message, notes = fitted.message, fitted.notes
         async with self.session() as session:
             if message.external_id:
                 found = await session.scalar(
@@ -181,7 +186,7 @@ class Store(Writes, OutboxStore):
                 )
                 if found is not None:
                     conversation = await session.get(Conversation, found.conversation_id)
-                    return Received(conversation, found, True)
+                    return Received(conversation, found, True, message)
             conversation = await self._conversation(session, message)
             stored = StoredMessage(
                 conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
@@ -195,7 +200,10 @@ class Store(Writes, OutboxStore):
             except IntegrityError:  # the same delivery racing in twice: the other one won
                 await session.rollback()
                 return await self.receive(message)
-            return Received(conversation, stored, False)
+            if notes:
+                changes = "stored with changes: " + "; ".join(notes)
+                await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
+            return Received(conversation, stored, False, message)
 
     async def keep(self, message: Message, *, direction: str = "in", status: str, flags: list[str]) -> bool:
         """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's
@@ -278,8 +286,12 @@ class Store(Writes, OutboxStore):
 
     async def keep_rejected(self, channel: str, payload: str, error: str, at: datetime) -> None:
         """Keep what a channel could not read, so nothing that arrived is lost."""
+        row = Rejected(  # fitted like a message: this is where unfit input ends up, so it must never fail
+            channel=fit_text("channel", channel, LIMITS["channel"], []), payload=_clip(payload),
+            error=_clip(error[:ERROR_LIMIT]), received_at=storable_moment(at),
+        )
         async with self.session() as session:
-            session.add(Rejected(channel=channel, payload=_clip(payload), error=_clip(error)[:2000], received_at=at))
+            session.add(row)
             await session.commit()
 
     async def rejected(self) -> Sequence[Rejected]:

@@ -92,16 +92,21 @@ class OutboxStore:
             for m, external in rows
         ]
 
-    async def take(self, delivery_ids: Sequence[int], now: datetime, lease: timedelta = timedelta(seconds=60)) -> list[int]:
+    async def take(
+        self, delivery_ids: Sequence[int], now: datetime, lease: timedelta = timedelta(seconds=60), *, sole: bool = False
+    ) -> list[int]:
         """Claim these rows for a caller that delivers them itself (a terminal printing its answers);
-        returns the ones it got: a sender may have been faster, and then it delivers them."""
+        returns the ones it got: a sender may have been faster, and then it delivers them. `sole`:
+        the caller is the only one delivering them (`kefu reply`), so a row a killed run had taken
+        is taken back at once."""
         if not delivery_ids:
             return []
+        takeable = StoredMessage.delivery.in_(UNDELIVERED) if sole else StoredMessage.delivery == PENDING
         async with self.session() as session:
             async with session.begin():
                 return list((await session.scalars(
                     update(StoredMessage)
-                    .where(StoredMessage.id.in_(list(delivery_ids)), StoredMessage.delivery == PENDING)
+                    .where(StoredMessage.id.in_(list(delivery_ids)), takeable)
                     .values(delivery=SENDING, lease_until=now + lease, attempts=StoredMessage.attempts + 1)
                     .returning(StoredMessage.id)
                     .execution_options(synchronize_session=False)
