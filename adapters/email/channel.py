@@ -229,9 +229,8 @@ def to_message(
     if verdict is not None:
         raw["decision"] = {"kind": verdict.kind, "reason": verdict.reason}
     return Message(
-        # the store's columns hold 255 characters; the whole headers stay in raw
-        channel=CHANNEL, conversation=mail.conversation, sender=mail.sender[:255], text=text, received_at=received_at,
-        kind=kind, sender_name=mail.sender_name[:255] if mail.sender_name else None, language_hint=mail.language, external_id=mail.external_id,
+        channel=CHANNEL, conversation=mail.conversation, sender=mail.sender, text=text, received_at=received_at,
+        kind=kind, sender_name=mail.sender_name, language_hint=mail.language, external_id=mail.external_id,
         subject=mail.subject or None, timezone=mail.timezone, raw=raw,
     )
 

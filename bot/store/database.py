@@ -209,6 +209,7 @@ class Store(Writes, OutboxStore):
         """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's
         letter: direction "note") in its conversation, without changing what is known about the buyer.
         False when it was kept before (the same delivery again)."""
+        message = fit_message(message).message  # what the columns cannot hold is fitted, as in `receive`
         async with self.session() as session:
             if message.external_id and await session.scalar(select(StoredMessage.id).where(
                 StoredMessage.channel == message.channel, StoredMessage.external_id == message.external_id
