@@ -42,6 +42,13 @@ class RetryLater(SendError):
 class Unreachable(SendError):
     """The buyer cannot be reached at all (blocked the bot, chat or account gone): retrying is pointless."""
 Rejecter = Callable[[str, str, str], Awaitable[None]]  # channel, payload, error
+# An incoming message that gets no answer (a machine's mail, a colleague's note): kept with `status` and `flags`.
+Keeper = Callable[..., Awaitable[bool]]  # (message, *, direction, status, flags) -> newly kept
+
+
+async def _keep_in_log(message: Message, *, direction: str, status: str, flags: list[str]) -> bool:
+    log.warning("%s: %s message %s not answered (%s); nowhere to keep it", message.channel, status, message.external_id, flags)
+    return True
 
 
 async def _log_only(channel: str, payload: str, error: str) -> None:
@@ -59,6 +66,7 @@ class Channel(ABC):
     def __init__(self, handle: Handler) -> None:
         self.handle = handle
         self.reject: Rejecter = _log_only  # `kefu run` points it at the store
+        self.keep: Keeper = _keep_in_log  # `kefu run` points it at the store (Store.keep)
 
     async def rejected(self, payload: str, error: str) -> None:
         """Keep a payload this channel cannot read; never raise (the channel goes on serving)."""

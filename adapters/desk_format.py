@@ -29,7 +29,7 @@ REASONS = {
     handoff.ERROR: "the bot failed on a message: please look",
 }
 CHANNELS = {"telegram": "Telegram", "slack": "Slack", "email": "e-mail", "console": "console"}
-SPEAKERS = {"in": "👤", "out": "🤖", "agent": "🧑‍💼"}
+SPEAKERS = {"in": "👤", "out": "🤖", "agent": "🧑‍💼", "note": "📝"}  # note: a colleague's letter in the thread
 ARROW = "   ↳ "  # the agent-language translation, under the original
 
 COMMANDS = (

@@ -33,7 +33,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from adapters.email import EmailChannel, EmailSettings
-from adapters.imap import ImapConfig, Mailbox
+from adapters.email.imap import ImapConfig, Mailbox
 from tests.channel_fixtures import Recorder
 from tests.conftest import make_bot, port_open, skip_or_fail, write_pins
 from tests.mail_factories import SHOP
@@ -206,6 +206,7 @@ async def email_bot(tmp_path: Path, settings, brain, detector, clock, email_pins
     """The real pipeline on SQLite in tmp_path, with a recorder to hand to the channel."""
     bot = await make_bot(f"sqlite:///{tmp_path / 'kefu.db'}", email_pins, settings, brain, detector, clock)
     bot.handle = Recorder(bot.pipeline.handle)
+    bot.files = tmp_path / "mail-attachments"
     yield bot
     await bot.store.close()
 
@@ -222,7 +223,13 @@ def email_settings(folder: MailFolder, smtp: FakeSmtp, **overrides) -> EmailSett
 
 
 def make_channel(email_bot: SimpleNamespace, folder: MailFolder, smtp: FakeSmtp, **overrides) -> EmailChannel:
-    return EmailChannel(email_bot.handle, email_settings(folder, smtp, **overrides), clock=email_bot.clock)
+    """The channel as `kefu run` wires it: machines' mail and colleagues' notes are kept in the store."""
+    overrides.setdefault("attachment_folder", str(email_bot.files))
+    channel = EmailChannel(
+        email_bot.handle, email_settings(folder, smtp, **overrides), clock=email_bot.clock, detector=email_bot.pipeline.detector,
+    )
+    channel.keep = email_bot.store.keep
+    return channel
 
 
 async def poll_once(channel: EmailChannel) -> int:

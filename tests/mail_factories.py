@@ -76,11 +76,12 @@ def alternative_mail(text: str, html: str, subject: str = "Question", **kw) -> b
 
 
 def with_attachment(text: str | None, filename: str, data: bytes, maintype: str, subtype: str, **kw) -> bytes:
+    headers = kw.pop("headers", None)
     mail = _envelope(kw.pop("subject", "Photos"), **kw)
     if text:
         mail.set_content(text)
     mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return mail.as_bytes()
+    return _finish(mail, headers)
 
 
 def reply_mail(new: str, quoted_from: str, *, root: str, parent: str, subject: str = "Re: Question", **kw) -> bytes:

@@ -14,9 +14,9 @@ import pytest
 
 from adapters.base import Unreachable
 from adapters.email import EmailChannel
-from adapters.imap import HANDLED, SKIPPED, Mailbox
+from adapters.email.imap import HANDLED, SKIPPED, Mailbox
 from adapters.env import SettingsError
-from adapters.mailconfig import EmailConfigError, EmailSettings
+from adapters.email.config import EmailConfigError, EmailSettings
 from tests.channel_email_fixtures import SMTP_USER, dovecot, email_bot, email_pins, imap, make_channel, poll_once, smtp  # noqa: F401
 from tests.channel_fixtures import running
 from tests.mail_factories import (
@@ -128,6 +128,26 @@ async def test_automatic_mail_is_never_answered(imap, smtp, email_bot, raw):
     assert smtp.letters() == [] and email_bot.handle.messages == []
     flags = await imap.flags(uid)
     assert {HANDLED, SKIPPED} <= flags and "\\Seen" not in flags  # left unread for people, never fetched again
+    [kept] = await email_bot.store.messages()  # kept for agents, with the reason, never as answered
+    assert (kept.direction, kept.status, kept.flags[0]) == ("in", "machine", "machine")
+    assert kept.raw["decision"]["reason"]
+
+
+async def test_agents_see_the_mail_kefu_did_not_answer_and_why(imap, smtp, email_bot, tmp_path):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    await imap.deliver(bounce())
+    await imap.deliver(plain_mail("You have a new message from a buyer.", "New message", sender="ebay@ebay.com",
+                                  headers={"X-eBay-Mail-Type": "MemberMessage"}))
+    await poll_once(make_channel(email_bot, imap, smtp))
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["unanswered-mail", "--db", f"sqlite:///{tmp_path / 'kefu.db'}"], env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "bounce" in result.output and "multipart/report" in result.output
+    assert "notification" in result.output and "X-eBay-Mail-Type" in result.output
 
 
 async def test_the_same_mail_twice_is_answered_once(imap, smtp, email_bot):
@@ -211,3 +231,60 @@ def test_settings_come_from_the_environment_and_hide_passwords():
 
 def test_the_channel_answers_with_letters():
     assert EmailChannel.style.value == "letter" and EmailChannel.name == "email"
+
+
+async def test_a_colleagues_letter_is_a_note_that_changes_nothing_about_the_buyer(imap, smtp, email_bot):
+    channel = make_channel(email_bot, imap, smtp)
+    first = new_message_id()
+    await imap.deliver(plain_mail(DELIVERY_QUESTION, "Delivery to Spain", message_id=first))
+    await poll_once(channel)
+    before = await email_bot.store.find_conversation("email", first)
+    tokyo = datetime(2026, 11, 24, 18, 0, tzinfo=timezone(timedelta(hours=9)))
+    uid = await imap.deliver(plain_mail("Ich habe die Kundin angerufen, das Paket ist beim Zoll.", "Re: Delivery to Spain",
+                                        sender="lina@example.test", name="Lina", at=tokyo, headers={"References": first, "In-Reply-To": first, "Cc": SHOP}))
+    assert await poll_once(channel) == 0
+    assert len(smtp.letters()) == 1  # only the buyer's answer
+    after = await email_bot.store.find_conversation("email", first)
+    assert (after.language, after.timezone, after.buyer) == (before.language, before.timezone, BUYER)
+    note = [m for m in await email_bot.store.messages(after.id) if m.direction == "note"]
+    assert [n.text for n in note] == ["Ich habe die Kundin angerufen, das Paket ist beim Zoll."]
+    assert note[0].raw["decision"]["kind"] == "colleague"
+    assert "\\Seen" not in await imap.flags(uid)
+
+
+async def test_a_photo_alone_is_stored_and_gets_the_a_person_will_look_letter(imap, smtp, email_bot):
+    from tests.mail_factories import with_attachment
+
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
+    await imap.deliver(with_attachment(None, "../../etc/damage.jpg", photo, "image", "jpeg"))
+    await imap.deliver(with_attachment(None, "huge.pdf", b"%PDF" + b"0" * 3000, "application", "pdf", subject="Invoice"))
+    await poll_once(make_channel(email_bot, imap, smtp, attachment_max_bytes=2000))
+    first, second = smtp.letters()
+    assert "colleague" in body(first) and "colleague" in body(second)
+    stored, too_big = (m.raw["attachments"][0] for m in email_bot.handle.messages)
+    assert stored["path"].startswith(str(email_bot.files)) and stored["path"].endswith("-damage.jpg")
+    with open(stored["path"], "rb") as saved:
+        assert saved.read() == photo
+    assert "path" not in too_big and "2000 bytes" in too_big["not_stored"]
+
+
+async def test_content_language_is_the_language_the_letter_is_written_in(imap, smtp, email_bot):
+    # Dutch is not among the reviewed answers and the translator is off: the letter goes out in English
+    await imap.deliver(plain_mail("Hoe lang duurt de verzending naar Nederland? Alvast bedankt voor uw antwoord.",
+                                  "Verzending", headers={"Content-Language": "nl"}))
+    await poll_once(make_channel(email_bot, imap, smtp))
+    [letter] = smtp.letters()
+    assert "Dear" in body(letter) and letter["Content-Language"] == "en"
+
+
+async def test_a_spammers_attachment_never_reaches_the_disk(imap, smtp, email_bot):
+    from tests.mail_factories import with_attachment
+
+    await imap.deliver(with_attachment("Open the invoice", "invoice.exe", b"MZ" + b"0" * 100, "application", "octet-stream",
+                                       subject="Invoice", headers={"X-Spam-Flag": "YES"}))
+    await poll_once(make_channel(email_bot, imap, smtp))
+    [kept] = await email_bot.store.messages()
+    assert kept.raw["decision"]["kind"] == "spam"
+    assert kept.raw["attachments"] == [{"filename": "invoice.exe", "content_type": "application/octet-stream", "size": 102,
+                                        "not_stored": "spam mail"}]
+    assert not email_bot.files.exists()

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from adapters.mailout import SmtpConfig, SmtpError, SmtpSender, Thread, compose, reply_subject
-from adapters.mailparse import parse_mail
+from adapters.email.out import SmtpConfig, SmtpError, SmtpSender, Thread, compose, reply_subject
+from adapters.email.parse import parse_mail
 from tests.channel_email_fixtures import SMTP_PASSWORD, SMTP_USER, client_tls, fake_smtp
 from tests.mail_factories import BUYER, SHOP
 

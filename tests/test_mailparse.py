@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from adapters.email import thread_of, to_message
-from adapters.mailout import compose
-from adapters.mailparse import conversation_in, parse_mail, reply_message_id
-from adapters.mailtext import html_to_text, new_text
+from adapters.email.channel import thread_of, to_message
+from adapters.email.out import compose
+from adapters.email.parse import conversation_in, parse_mail, reply_message_id
+from adapters.email.html import html_to_text
+from adapters.email.text import new_text
 from bot.message import Kind
 from tests.mail_factories import (
     BUYER, alternative_mail, html_mail, new_message_id, outlook_reply, plain_mail, reply_mail, with_attachment,
@@ -50,7 +51,7 @@ def test_html_only_mail_becomes_readable_text():
     )
     mail = parse_mail(html_mail(html))
     assert mail.html_only
-    assert mail.text == "Hello team & thanks,\n\nIs the jacket cotton?\nSize M, please.\n- red\n- blue\n\nCafé €5 <ok>"
+    assert mail.text == "Hello team & thanks,\n\nIs the jacket cotton?\nSize M, please.\n* red\n* blue\n\nCafé €5 <ok>"
 
 
 def test_a_gmail_reply_keeps_only_the_new_text_and_finds_the_root():
@@ -180,4 +181,54 @@ def test_raw_8bit_headers_are_read_as_utf8():
 
 
 def test_html_with_broken_markup_still_gives_text():
-    assert html_to_text("<div>Where is <b>my order?</div><p>Thanks") == "Where is my order?\nThanks"
+    assert html_to_text("<div>Where is <b>my order?</div><p>Thanks") == "Where is my order?\n\nThanks"
+
+
+@pytest.mark.parametrize("body, words", [
+    ("On 23.11.2026 11:02, Shop wrote:\n> Delivery takes 25-60 days.\n\nDo you ship to Portugal?", "Do you ship to Portugal?"),
+    ("> Delivery takes 25-60 days.\nToo long. Express?\n> Kind regards,\n> Shop", "Too long. Express?"),
+    ("At 11:02 23.11.2026, you wrote:\n> Delivery takes 25-60 days.\n\nIs tax included?", "Is tax included?"),
+    ("هل يمكنني الدفع؟\n\n\u200fفي الاثنين، 23 نوفمبر 2026، \u202bShop\u202c <\u200eshop@example.test\u200e> كتب:\u200f\n> نص", "هل يمكنني الدفع؟"),
+    ("Please check.\n\n---------- Forwarded message ---------\nFrom: Shop <shop@example.test>\nYour order shipped.", "Please check."),
+    ("発送はいつですか？\n\n==========\n山田 太郎\nTEL: 03-1234-5678\n==========", "発送はいつですか？"),
+    ("On Mon, 23 Nov 2026, Ana <ana@example.es> wrote:\n> How long does delivery take?", "How long does delivery take?"),
+    ("看到后告诉我是否需要调整。\n\n——————————————\n\n小满\n活动协调人", "看到后告诉我是否需要调整。"),
+])
+def test_the_new_words_are_found_wherever_they_are(body, words):
+    assert new_text(body) == words
+
+
+@pytest.mark.parametrize("body", [
+    "Hello,\nwhere is my parcel?\nOrder 1234567890",
+    "Hi, I paid already.\nMy PayPal is ana@example.es",
+    "This email is about order 1047, which arrived broken. What can you do about it? I want a refund.",
+    "发自深圳的包裹什么时候到？",
+    "나의 주문은 어디에 있나요?",
+    "Quoting your website: free shipping over 50 EUR.\nIs that true?",
+    "Here is my question\n\nSent from my desk, which is much easier than my mobile phone.",
+])
+def test_a_buyers_own_lines_are_never_taken_for_a_signature_or_footer(body):
+    assert new_text(body) == body
+
+
+@pytest.mark.parametrize("attribution", [
+    "pon., 23 lis 2026 o 11:02 Sunrise Trading <shop@example.test> napisał(a):",
+    "Sunrise Trading <shop@example.test>, 23 Kas 2026 Pzt, 11:02 tarihinde şunu yazdı:",
+    "Le lun. 23 nov. 2026 à 11:02, Sunrise Trading <shop@example.test> a écrit :",
+    "Sunrise Trading <shop@example.test> 于2026年11月23日周一 11:02写道：",
+    "2026년 11월 23일 (월) 오전 11:02, Sunrise Trading <shop@example.test>님이 작성:",
+    "Am 23.11.26 um 11:02 schrieb Sunrise Trading:",
+])
+def test_gmail_and_thunderbird_attributions_in_many_languages_are_cut(attribution):
+    assert new_text(f"Thanks!\n\n{attribution}\n> Delivery takes 25-60 days.") == "Thanks!"
+
+
+@pytest.mark.parametrize("html", [
+    '<div dir="ltr">Is it waterproof?<br clear="all"><div><br></div>-- <br><div class="gmail_signature">Ana López<br>+34 600 000 000</div></div>',
+    '<div>Is it waterproof?</div><div id="Signature"><p>Ana López | Compras | Tel. 600 000 000</p></div>'
+    '<div id="mail-editor-reference-message-container"><b>From:</b> Shop<br><b>Sent:</b> Monday<br>Delivery takes 25-60 days.</div>',
+    '<div>Is it waterproof?<br><br><div id="AppleMailSignature">Enviado desde mi iPhone</div><blockquote type="cite">'
+    '<div>El 23 nov 2026, a las 11:02, Shop &lt;shop@example.test&gt; escribió:</div>Delivery takes 25-60 days.</blockquote></div>',
+])
+def test_html_signatures_and_quotes_the_mail_program_marks_are_left_out(html):
+    assert parse_mail(html_mail(html)).text == "Is it waterproof?"

@@ -4,8 +4,8 @@ import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 
-from adapters.email import to_message
-from adapters.mailparse import parse_mail
+from adapters.email.channel import to_message
+from adapters.email.parse import parse_mail
 from bot.message import Kind
 from bot.store.database import Store
 from bot.store.models import Conversation, StoredMessage

@@ -261,6 +261,40 @@ def stats(
     run_async(main())
 
 
+@app.command("unanswered-mail")
+def unanswered_mail(
+    since: Optional[str] = SinceOption,
+    db: Optional[str] = DbOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Mail kefu kept without answering: machines' mail (bounces, notices, spam…) and colleagues' notes, with the reason."""
+    from rich.table import Table
+
+    settings = settings_or_exit(config)
+    start = parse_since(since) if since else None
+
+    async def main() -> None:
+        store = await open_store(db or settings.database_url)
+        try:
+            kept = [m for m in await store.messages(since=start) if m.status in ("machine", "note")]
+        finally:
+            await store.close()
+        if not kept:
+            console.print("no unanswered mail" + (f" since {start:%Y-%m-%d %H:%M} UTC" if start else ""))
+            return
+        table = Table("received (UTC)", "kind", "from", "subject", "why not answered")
+        for message in kept:
+            raw = message.raw or {}
+            decision = raw.get("decision", {})
+            table.add_row(
+                f"{message.created_at:%Y-%m-%d %H:%M}", decision.get("kind", message.status), raw.get("from") or message.sender or "",
+                raw.get("subject", ""), decision.get("reason", ""),
+            )
+        console.print(table)
+
+    run_async(main())
+
+
 _AGE = re.compile(r"^(\d+)\s*([dhw])$")
 
 

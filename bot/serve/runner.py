@@ -69,8 +69,7 @@ def make_channel(name: str, handle: Handler, help_text: Callable, environ: Mappi
 
         return SlackChannel(handle, SlackSettings.from_env(environ))
     if name == "email":
-        from adapters.email import EmailChannel
-        from adapters.mailconfig import EmailSettings
+        from adapters.email import EmailChannel, EmailSettings
 
         return EmailChannel(handle, EmailSettings.from_env(environ))
     raise NothingToRun(f"unknown channel {name!r}; channels are: {', '.join(CHANNELS)}")
@@ -133,6 +132,7 @@ class Runner:
         }
         for channel in self.channels.values():
             channel.reject = pipeline.reject  # what a channel cannot read is kept in the store
+            channel.keep = kefu.store.keep  # what a channel will not answer (machines' mail, colleagues' notes) too
         self.sender = OutboxSender(
             kefu.store, self.channels, pipeline.clock,
             give_up_after=timedelta(minutes=kefu.settings.give_up_sending_minutes),

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
@@ -225,6 +225,29 @@ class Store(Writes, OutboxStore):
                 changes = "stored with changes: " + "; ".join(notes)
                 await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
             return Received(conversation, stored, False, message, earlier is not None)
+
+    async def keep(self, message: Message, *, direction: str = "in", status: str, flags: list[str]) -> bool:
+        """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's
+        letter: direction "note") in its conversation, without changing what is known about the buyer.
+        False when it was kept before (the same delivery again)."""
+        message = fit_message(message).message  # what the columns cannot hold is fitted, as in `receive`
+        async with self.session() as session:
+            if message.external_id and await session.scalar(select(StoredMessage.id).where(
+                StoredMessage.channel == message.channel, StoredMessage.external_id == message.external_id
+            )):
+                return False
+            conversation = await self._conversation(session, replace(message, timezone=None, country=None, sender_name=None))
+            session.add(StoredMessage(
+                conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
+                direction=direction, kind=message.kind.value, sender=message.sender, text=_clip(message.text),
+                status=status, flags=flags, raw=message.raw, created_at=message.received_at,
+            ))
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return False
+            return True
 
     async def _conversation(self, session: Any, message: Message) -> Conversation:
         query = select(Conversation).where(

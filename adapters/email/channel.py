@@ -6,8 +6,11 @@ A crash anywhere before the flag means the mail is fetched again after the
 restart; the store recognises it by Message-ID and the pipeline stays silent,
 so nothing is lost and no buyer gets the same answer twice.
 
-Automatic mail (auto-replies, bounces, lists, no-reply senders) is never passed
-to the pipeline: it is logged and flagged $KefuSkipped, and left unread for people.
+Every mail is classified first (`classify.py`): a machine's mail (auto-reply,
+bounce, list, notification, no-reply sender, spam, our own) and a colleague's
+letter are never passed to the pipeline and never answered. They are kept in
+the store with the reason (status "machine", or a "note" in the buyer's
+conversation), flagged $KefuSkipped, and left unread for people.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from email.message import EmailMessage
 from typing import Callable
 
 from adapters.base import Channel, Handler, Unreachable
-from adapters.imap import Fetched, ImapError, Mailbox
-from adapters.mailconfig import EmailConfigError, EmailSettings
-from adapters.mailguard import ReplyLimiter, automated
-from adapters.mailout import SmtpError, SmtpSender, Thread, compose
-from adapters.mailparse import ParsedMail, parse_mail, summary
+from adapters.email.classify import COLLEAGUE, ReplyLimiter, Verdict, classify
+from adapters.email.config import EmailConfigError, EmailSettings
+from adapters.email.files import AttachmentStore
+from adapters.email.imap import Fetched, ImapError, Mailbox
+from adapters.email.out import SmtpError, SmtpSender, Thread, compose, written_in
+from adapters.email.parse import ParsedMail, parse_mail, summary
+from bot.language.detect import LanguageDetector
 from bot.message import Kind, Message, Reply, Style
 
 __all__ = ["EmailChannel", "EmailChannelError", "EmailConfigError", "EmailSettings"]
@@ -59,9 +64,13 @@ class EmailChannel(Channel):
         clock: Callable[[], datetime] = _utcnow,
         imap_tls: ssl.SSLContext | None = None,
         smtp_tls: ssl.SSLContext | None = None,
+        detector: LanguageDetector | None = None,
     ) -> None:
         super().__init__(handle)
         self.settings, self.clock, self.imap_tls = settings, clock, imap_tls
+        self.rules = settings.rules()
+        self.files = AttachmentStore(settings.attachment_folder, settings.attachment_max_bytes)
+        self.detector = detector  # tells the language a letter is written in (Content-Language); built when first needed
         self.smtp = SmtpSender(settings.smtp(), smtp_tls)
         self.limiter = ReplyLimiter(settings.max_replies_per_hour, clock)
         self.threads: OrderedDict[str, Thread] = OrderedDict()
@@ -104,19 +113,21 @@ class EmailChannel(Channel):
         return (self.clock() - timedelta(days=self.settings.max_age_days)).date()
 
     async def _take(self, fetched: Fetched) -> Reply | None:
-        """Parse, guard, hand to the pipeline, answer. None when the mail was skipped."""
+        """Parse, classify, keep or hand to the pipeline, answer. None when the mail was not for the pipeline."""
         try:
             mail = parse_mail(fetched.raw)
         except Exception:  # noqa: BLE001 - the stdlib parser is lenient; whatever still breaks is skipped, not fatal
             log.exception("mail %s cannot be parsed; left for people", fetched.uid)
             return None
-        reason = automated(mail, self.settings.address)
-        if reason:
-            log.info("not answering mail %s from %s: %s", mail.external_id, mail.sender or "?", reason)
-            return None
-        message = to_message(mail, fetched.arrived or mail.date or self.clock())
-        self._remember(thread_of(mail))
+        verdict = classify(mail, self.rules, mail.own_text)
+        files = self.files.keep(mail.attachments, refuse=f"{verdict.kind} mail" if verdict.machine else None)
+        message = to_message(mail, fetched.arrived or mail.date or self.clock(), verdict, files)
         try:
+            if not verdict.answer:
+                log.info("not answering mail %s from %s: %s (%s)", mail.external_id, mail.sender or "?", verdict.kind, verdict.reason)
+                await self._keep(message, verdict)
+                return None
+            self._remember(thread_of(mail))
             reply = await self.handle(message, Style.LETTER)
         except Exception:
             # A failing store is a transport problem: raise, reconnect, fetch again. A mail that fails
@@ -128,6 +139,18 @@ class EmailChannel(Channel):
             return None
         self.failures.pop(mail.external_id, None)
         return reply  # stored and decided: its answer is in the outbox, which sends it through send_text
+
+    async def _keep(self, message: Message, verdict: Verdict) -> None:
+        """A colleague's letter becomes a note in its conversation; a machine's mail is kept with its reason."""
+        if verdict.kind == COLLEAGUE:
+            await self.keep(message, direction="note", status="note", flags=["mail:colleague"])
+        else:
+            await self.keep(message, direction="in", status="machine", flags=["machine", f"mail:{verdict.kind}"])
+
+    def _detector(self) -> LanguageDetector:
+        if self.detector is None:
+            self.detector = LanguageDetector(low_accuracy=True)
+        return self.detector
 
     def _remember(self, thread: Thread) -> None:
         self.threads[thread.conversation] = thread
@@ -151,7 +174,8 @@ class EmailChannel(Channel):
             # A loop guard: an address that gets this many machine letters is a robot or a storm.
             raise Unreachable(f"more than {self.settings.max_replies_per_hour} letters to {thread.recipient} in an hour")
         try:
-            letter = self._compose(thread, text, auto_submitted, language)
+            # Content-Language: the language the letter is actually in (an answer meant for Dutch that fell back to English is English)
+            letter = self._compose(thread, text, auto_submitted, written_in(text, language, self._detector()))
         except (ValueError, MessageError) as exc:  # headers too broken to answer: people must look
             raise Unreachable(f"cannot write a letter into {conversation}: {exc}") from exc
         try:
@@ -183,8 +207,13 @@ class EmailChannel(Channel):
         return thread
 
 
-def to_message(mail: ParsedMail, received_at: datetime) -> Message:
-    """The pipeline's view of a mail: only the new text, the thread as the conversation."""
+def to_message(
+    mail: ParsedMail, received_at: datetime, verdict: Verdict | None = None, attachments: list[dict] | None = None,
+) -> Message:
+    """The pipeline's view of a mail: only the new text, the thread as the conversation.
+
+    `attachments` (where each file was stored) and the classifier's `verdict` go into `raw` for agents.
+    """
     text, kind = mail.text, Kind.TEXT
     if not text.strip():
         if mail.attachments:  # nothing to read but the files: a person has to look
@@ -194,10 +223,15 @@ def to_message(mail: ParsedMail, received_at: datetime) -> Message:
             text = mail.subject  # "Delivery time to Spain?" in the subject, nothing in the body
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=timezone.utc)
+    raw = summary(mail)
+    if attachments is not None:
+        raw["attachments"] = attachments
+    if verdict is not None:
+        raw["decision"] = {"kind": verdict.kind, "reason": verdict.reason}
     return Message(
         channel=CHANNEL, conversation=mail.conversation, sender=mail.sender, text=text, received_at=received_at,
         kind=kind, sender_name=mail.sender_name, language_hint=mail.language, external_id=mail.external_id,
-        subject=mail.subject or None, timezone=mail.timezone, raw=summary(mail),
+        subject=mail.subject or None, timezone=mail.timezone, raw=raw,
     )
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from adapters import env as envvars
-from adapters.imap import ImapConfig
-from adapters.mailout import SmtpConfig
+from adapters.email.classify import MailRules
+from adapters.email.imap import ImapConfig
+from adapters.email.out import SmtpConfig
 
 IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 SMTP_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
@@ -41,6 +42,11 @@ class EmailSettings:
     poll_seconds: float = 60.0
     max_replies_per_hour: int = 5  # per buyer address; more mail is still stored, not answered
     max_age_days: int = 7  # older unread mail is left for people (0: no limit)
+    shop_domains: tuple[str, ...] = ()  # mail from these domains is a colleague's (default: the address's domain)
+    spam_header: str = "X-Spam-Score"  # the spam filter's score header
+    spam_threshold: float = 5.0  # at or above this score a mail is spam, never answered
+    attachment_folder: str = "mail-attachments"  # where buyers' attachments are stored
+    attachment_max_bytes: int = 10 * 1024 * 1024  # larger attachments are listed, not stored
 
     def __post_init__(self) -> None:
         if self.imap_ssl and self.imap_starttls:
@@ -49,12 +55,17 @@ class EmailSettings:
             raise EmailConfigError(f"smtp_security must be starttls, ssl or none, not {self.smtp_security!r}")
         if "@" not in self.address:
             raise EmailConfigError(f"the shop address {self.address!r} is not an e-mail address (KEFU_EMAIL_ADDRESS)")
+        if self.attachment_max_bytes < 0:
+            raise EmailConfigError("attachment_max_bytes must not be negative (KEFU_EMAIL_ATTACHMENT_MAX_MB)")
         if self.poll_seconds <= 0 or self.max_replies_per_hour < 0:
             raise EmailConfigError("poll_seconds must be positive and max_replies_per_hour not negative")
 
     @property
     def imap_security(self) -> str:
         return "ssl" if self.imap_ssl else "starttls" if self.imap_starttls else "none"
+
+    def rules(self) -> MailRules:
+        return MailRules(self.address, tuple(self.shop_domains), self.spam_header, self.spam_threshold)
 
     def imap(self) -> ImapConfig:
         return ImapConfig(
@@ -97,6 +108,11 @@ class EmailSettings:
             poll_seconds=_seconds(env, "KEFU_EMAIL_POLL_SECONDS", 60.0),
             max_replies_per_hour=envvars.number(env, "KEFU_EMAIL_MAX_REPLIES_PER_HOUR", 5),
             max_age_days=envvars.number(env, "KEFU_EMAIL_MAX_AGE_DAYS", 7),
+            shop_domains=tuple(d.strip().lower() for d in (envvars.text(env, "KEFU_EMAIL_SHOP_DOMAINS") or "").split(",") if d.strip()),
+            spam_header=envvars.text(env, "KEFU_EMAIL_SPAM_HEADER") or "X-Spam-Score",
+            spam_threshold=_seconds(env, "KEFU_EMAIL_SPAM_THRESHOLD", 5.0),
+            attachment_folder=envvars.text(env, "KEFU_EMAIL_ATTACHMENT_FOLDER") or "mail-attachments",
+            attachment_max_bytes=int(_seconds(env, "KEFU_EMAIL_ATTACHMENT_MAX_MB", 10.0) * 1024 * 1024),
         )
 
 
@@ -105,10 +121,11 @@ def _security(env: Mapping[str, str], name: str, default: str, ports: Mapping[st
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number from the environment (seconds, a score, megabytes)."""
     value = envvars.text(env, name)
     if value is None:
         return default
     try:
         return float(value)
     except ValueError:
-        raise EmailConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+        raise EmailConfigError(f"{name} must be a number, got {value!r}") from None

@@ -18,7 +18,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from adapters.mailparse import reply_message_id
+from adapters.email.parse import reply_message_id
+from bot.language.detect import LanguageDetector
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,16 @@ def compose(
     if language:  # after set_content, which drops every Content-* header
         letter["Content-Language"] = language
     return letter
+
+
+def written_in(text: str, intended: str | None, detector: LanguageDetector) -> str | None:
+    """The Content-Language of a letter: the language its text is actually in (an answer meant to be Dutch
+    that fell back to English is English), as a BCP 47 tag ("zh-CN"); the intended one when undecidable."""
+    found = detector.detect(text).language or intended
+    if not found:
+        return None
+    main, _, region = found.partition("-")
+    return f"{main}-{region.upper()}" if region else main
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from adapters.mailtext import html_to_text, new_text, tidy, unflow
+from adapters.email.html import html_to_text
+from adapters.email.lines import tidy, unflow
+from adapters.email.text import extract
 from bot.hours import utc_offset
 
 MAX_ID_CHARS = 250  # the store keeps ids in 255 characters
@@ -34,6 +36,7 @@ class Attachment:
     filename: str | None
     content_type: str
     size: int
+    data: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass
@@ -47,6 +50,8 @@ class ParsedMail:
     subject: str
     full_text: str  # the whole body as text, quotes included
     text: str  # only what the sender wrote in this mail
+    own_text: str  # the sender's part of the mail: no quoted history, but signature and footers kept
+    resent_quote: bool  # nothing but quoted text: `text` is the quote the sender re-sent
     html_only: bool
     attachments: list[Attachment]
     language: str | None  # Content-Language, first tag
@@ -70,6 +75,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     sender, sender_name = _address(message, "From")
     reply_to = _address(message, "Reply-To")[0] or sender
     full_text, html_only = body_text(message, defects)
+    words = extract(full_text)
     date = _date(header_text(message, "Date"))
     return ParsedMail(
         message_id=message_id,
@@ -77,7 +83,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         conversation=thread_root(references, in_reply_to, message_id) or "sha256:" + _digest(message, raw),
         sender=sender, sender_name=sender_name, reply_to=reply_to,
         subject=" ".join(header_text(message, "Subject").split()),
-        full_text=full_text, text=new_text(full_text), html_only=html_only,
+        full_text=full_text, text=words.text, own_text=words.own, resent_quote=words.resent_quote, html_only=html_only,
         attachments=attachments(message),
         language=_language(header_text(message, "Content-Language")),
         date=date, timezone=utc_offset(date), references=references, in_reply_to=in_reply_to,
@@ -263,10 +269,10 @@ def attachments(message: EmailMessage) -> list[Attachment]:
         if part.get_content_type() in ("message/delivery-status", "message/disposition-notification"):
             continue
         try:
-            size = len(part.get_payload(decode=True) or b"")
+            data = part.get_payload(decode=True) or b""
         except Exception:  # noqa: BLE001
-            size = 0
-        found.append(Attachment(clean(filename) if filename else None, part.get_content_type(), size))
+            data = b""
+        found.append(Attachment(clean(filename) if filename else None, part.get_content_type(), len(data), data))
     return found
 
 
@@ -276,7 +282,7 @@ def summary(mail: ParsedMail) -> dict[str, Any]:
         "message_id": mail.message_id, "in_reply_to": mail.in_reply_to, "references": mail.references[-20:],
         "from": mail.header("From"), "reply_to": mail.reply_to, "to": mail.header("To"), "cc": mail.header("Cc"),
         "subject": mail.subject, "date": mail.header("Date"), "timezone": mail.timezone,
-        "content_language": mail.language, "html_only": mail.html_only,
+        "content_language": mail.language, "html_only": mail.html_only, "resent_quote": mail.resent_quote,
         "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in mail.attachments],
         "body": mail.full_text[:MAX_RAW_TEXT], "defects": mail.defects[:20],
     }
