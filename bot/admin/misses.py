@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import or_, select
 
 from bot.conversation.handoff import NO_MATCH
-from bot.store.models import StoredMessage
 from bot.store.database import Store
 from intents.catalog import OUT_OF_SCOPE
 from intents.matcher import Match, Matcher
@@ -91,21 +89,7 @@ def shell_quote(text: str) -> str:
 
 async def fetch_misses(store: Store, since: datetime | None = None) -> list[Miss]:
     """Buyer text messages the bot tried to match and could not answer, oldest first."""
-    query = (
-        select(StoredMessage.text, StoredMessage.pivot, StoredMessage.language, StoredMessage.created_at)
-        .where(
-            StoredMessage.direction == "in",
-            StoredMessage.kind == "text",
-            StoredMessage.status == "processed",
-            StoredMessage.score.is_not(None),  # None: the bot did not try (a person held the chat)
-            or_(StoredMessage.intent.is_(None), StoredMessage.handoff_reason == NO_MATCH),
-        )
-        .order_by(StoredMessage.created_at, StoredMessage.id)
-    )
-    if since is not None:
-        query = query.where(StoredMessage.created_at >= since)
-    async with store.session() as session:
-        rows = (await session.execute(query)).all()
+    rows = await store.unmatched(NO_MATCH, since)
     return [Miss(text, pivot, language, created_at) for text, pivot, language, created_at in rows if normalize(pivot or text)]
 
 

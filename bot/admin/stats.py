@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
 
 from bot.hours import BusinessHours
-from bot.store.models import StoredMessage
 from bot.store.database import Store
 
 BUYER, BOT, AGENT = "in", "out", "agent"
@@ -93,12 +91,7 @@ class Stats:
 
 async def fetch_rows(store: Store, since: datetime | None = None) -> list[Row]:
     """The columns the figures need (no texts), oldest first."""
-    columns = [getattr(StoredMessage, name) for name in Row._fields]
-    query = select(*columns).order_by(StoredMessage.created_at, StoredMessage.id)
-    if since is not None:
-        query = query.where(StoredMessage.created_at >= since)
-    async with store.session() as session:
-        return [Row(*row) for row in (await session.execute(query)).all()]
+    return [Row(*row) for row in await store.message_columns(Row._fields, since)]
 
 
 def compute_stats(rows: list[Row], hours: BusinessHours, since: datetime | None = None) -> Stats:

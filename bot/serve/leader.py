@@ -14,13 +14,11 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import text
-
 from bot.store.database import Store
 
 log = logging.getLogger(__name__)
 
-LEADER_LOCK = (7301, 0)  # (namespace, key) of pg_try_advisory_lock; conversation locks use keys ≥ 1
+LEADER_KEY = 0  # advisory lock key; conversation locks use the conversation ids (≥ 1)
 
 
 class Leadership:
@@ -49,26 +47,11 @@ class Leadership:
             await self._drop()
 
     async def _try(self) -> bool:
-        connection = await self.store.engine.connect()
-        try:
-            won = (await connection.execute(text("SELECT pg_try_advisory_lock(:ns, :key)"), dict(zip(("ns", "key"), LEADER_LOCK)))).scalar()
-            await connection.commit()
-        except Exception:
-            await connection.close()
-            raise
-        if won:
-            self._connection = connection
-            return True
-        await connection.close()
-        return False
+        self._connection = await self.store.hold_lock(LEADER_KEY)
+        return self._connection is not None
 
     async def _alive(self) -> bool:
-        try:
-            await self._connection.execute(text("SELECT 1"))
-            await self._connection.commit()
-            return True
-        except Exception:  # noqa: BLE001 - any failure means the session (and the lock) may be gone
-            return False
+        return await self.store.alive(self._connection)
 
     async def _drop(self) -> None:
         if self._connection is not None:

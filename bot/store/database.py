@@ -27,6 +27,7 @@ from bot.message import Message
 from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 from bot.store.outbox import OutboxStore
+from bot.store.reports import Reports
 from bot.store.sanitize import ERROR_LIMIT, LIMITS, MAX_STORED_CHARS, fit_message, fit_text, original_payload, storable_moment
 from bot.store.writes import Writes
 
@@ -83,7 +84,7 @@ def _sqlite_serialized(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class Store(Writes, OutboxStore):
+class Store(Writes, OutboxStore, Reports):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)
@@ -143,6 +144,30 @@ class Store(Writes, OutboxStore):
                 finally:
                     await connection.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": conversation_id})
                     await connection.commit()
+
+    async def hold_lock(self, key: int) -> Any:
+        """A session-level advisory lock on its own connection, held until that connection is
+        invalidated (PostgreSQL: leader election). Returns the connection, or None if taken."""
+        connection = await self.engine.connect()
+        try:
+            won = (await connection.execute(text("SELECT pg_try_advisory_lock(:ns, :key)"), {"ns": LOCK_NAMESPACE, "key": key})).scalar()
+            await connection.commit()
+        except Exception:
+            await connection.close()
+            raise
+        if won:
+            return connection
+        await connection.close()
+        return None
+
+    @staticmethod
+    async def alive(connection: Any) -> bool:
+        try:
+            await connection.execute(text("SELECT 1"))
+            await connection.commit()
+            return True
+        except Exception:  # noqa: BLE001 - any failure means the session (and its locks) may be gone
+            return False
 
     async def unprocessed(self, conversation_id: int | None = None, up_to: int | None = None, limit: int = 1000) -> Sequence[StoredMessage]:
         """Incoming messages stored but not yet decided, oldest first (one conversation, or all)."""

@@ -1,0 +1,44 @@
+"""Reads for the admin tools (`kefu stats`, `kefu misses`): the store owns the SQL, the tools
+get plain tuples."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import or_, select
+
+from bot.store.models import StoredMessage
+
+
+class Reports:
+    """Mixed into `Store`."""
+
+    session: Any
+
+    async def message_columns(self, names: Sequence[str], since: datetime | None = None) -> list[tuple]:
+        """These columns of every message (incoming and outgoing), oldest first."""
+        query = select(*(getattr(StoredMessage, name) for name in names)).order_by(StoredMessage.created_at, StoredMessage.id)
+        if since is not None:
+            query = query.where(StoredMessage.created_at >= since)
+        async with self.session() as session:
+            return [tuple(row) for row in (await session.execute(query)).all()]
+
+    async def unmatched(self, no_match_reason: str, since: datetime | None = None) -> list[tuple]:
+        """(text, pivot, language, created_at) of buyer text messages the bot tried to match and could
+        not answer, oldest first."""
+        query = (
+            select(StoredMessage.text, StoredMessage.pivot, StoredMessage.language, StoredMessage.created_at)
+            .where(
+                StoredMessage.direction == "in",
+                StoredMessage.kind == "text",
+                StoredMessage.status == "processed",
+                StoredMessage.score.is_not(None),  # None: the bot did not try (a person held the chat)
+                or_(StoredMessage.intent.is_(None), StoredMessage.handoff_reason == no_match_reason),
+            )
+            .order_by(StoredMessage.created_at, StoredMessage.id)
+        )
+        if since is not None:
+            query = query.where(StoredMessage.created_at >= since)
+        async with self.session() as session:
+            return [tuple(row) for row in (await session.execute(query)).all()]
