@@ -20,7 +20,7 @@ from adapters import desk_format as fmt
 from adapters.base import Channel
 from adapters.ordering import KeyedLocks
 from bot.desk.actions import AgentDesk, Card, DeskError, Sent
-from bot.store.models import Conversation
+from bot.store.views import Conversation
 from bot.conversation.pipeline import Event
 
 log = logging.getLogger(__name__)

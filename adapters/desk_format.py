@@ -13,7 +13,7 @@ from functools import lru_cache
 from bot.conversation import handoff
 from bot.desk.actions import Card, Sent
 from bot.message import Reply
-from bot.store.models import Conversation
+from bot.store.views import Conversation
 from bot.language.translate import base
 
 MAX_LINE = 280  # one message on a card, so a card fits in one chat message; !original shows it all

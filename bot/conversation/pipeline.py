@@ -31,7 +31,7 @@ from bot.language.translate import Translator, localize
 from bot.message import Kind, Message, Reply, Style, style_for
 from bot.orders import records as orders
 from bot.store.database import Store
-from bot.store.models import Conversation, StoredMessage
+from bot.store.views import Conversation, StoredMessage
 from bot.store.writes import AlreadyDecided, Outgoing
 from replies.render import Rendered, answer_body, letter_frame, message_body
 

@@ -26,7 +26,7 @@ from bot.desk.culture import CultureNote, etiquette_warnings, likely_country, lo
 from bot.hours import buyer_zone
 from bot.language.detect import LanguageDetector
 from bot.store.database import Store
-from bot.store.models import Conversation, StoredMessage
+from bot.store.views import Conversation, StoredMessage
 from bot.store.writes import Outgoing
 from bot.language.translate import Translator, base, localize
 from replies.render import message_body

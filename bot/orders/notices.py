@@ -17,7 +17,7 @@ from bot.brain import BrainHolder
 from bot.language.translate import Translator, localize
 from bot.orders.records import order_context
 from bot.store.database import Store
-from bot.store.models import Order
+from bot.store.views import Order
 from bot.store.writes import Outgoing
 from replies.render import message_body
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.datafiles import DataError
-from bot.store.models import Order
+from bot.store.views import Order
 
 COLUMNS = ("order_id", "buyer", "items", "amount", "currency", "status", "carrier", "tracking_number", "parcel", "placed_at")
 REQUIRED = ("order_id", "buyer")

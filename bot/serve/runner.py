@@ -22,7 +22,7 @@ from bot.desk.actions import AgentDesk
 from bot.orders.notices import write_notices
 from bot.serve.leader import Leadership
 from bot.serve.outbox import OutboxSender
-from bot.store.models import Conversation
+from bot.store.views import Conversation
 from bot.language.translate import base, localize
 from replies.render import message_body
 

@@ -28,6 +28,7 @@ from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 from bot.store.outbox import OutboxStore
 from bot.store.reports import Reports
+from bot.store.views import snapshot, snapshots
 from bot.store.sanitize import ERROR_LIMIT, LIMITS, MAX_STORED_CHARS, fit_message, fit_text, original_payload, storable_moment
 from bot.store.writes import Writes
 
@@ -177,7 +178,7 @@ class Store(Writes, OutboxStore, Reports):
         if up_to is not None:
             query = query.where(StoredMessage.id <= up_to)
         async with self.session() as session:
-            return (await session.scalars(query.order_by(StoredMessage.id).limit(limit))).all()
+            return snapshots(await session.scalars(query.order_by(StoredMessage.id).limit(limit)))
 
     async def conversation_and_undecided(
         self, conversation_id: int, up_to: int
@@ -191,11 +192,11 @@ class Store(Writes, OutboxStore, Reports):
                     StoredMessage.direction == "in", StoredMessage.id <= up_to,
                 ).order_by(StoredMessage.id)
             )).all()
-            return conversation, pending
+            return snapshot(conversation), snapshots(pending)
 
     async def message(self, message_id: int) -> StoredMessage | None:
         async with self.session() as session:
-            return await session.get(StoredMessage, message_id)
+            return snapshot(await session.get(StoredMessage, message_id))
 
     async def count_attempt(self, message_id: int) -> int:
         """Recovery counts how often a message was picked up again: one that keeps killing the
@@ -227,7 +228,7 @@ class Store(Writes, OutboxStore, Reports):
                 )
                 if found is not None:
                     conversation = await session.get(Conversation, found.conversation_id)
-                    return Received(conversation, found, True, message)
+                    return Received(snapshot(conversation), snapshot(found), True, message)
             conversation = await self._conversation(session, message)
             stored = StoredMessage(
                 conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
@@ -249,7 +250,7 @@ class Store(Writes, OutboxStore, Reports):
             if notes:
                 changes = "stored with changes: " + "; ".join(notes)
                 await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
-            return Received(conversation, stored, False, message, earlier is not None)
+            return Received(snapshot(conversation), snapshot(stored), False, message, earlier is not None)
 
     async def keep(self, message: Message, *, direction: str = "in", status: str, flags: list[str]) -> bool:
         """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's
@@ -302,18 +303,18 @@ class Store(Writes, OutboxStore, Reports):
 
     async def conversation(self, conversation_id: int) -> Conversation | None:
         async with self.session() as session:
-            return await session.get(Conversation, conversation_id)
+            return snapshot(await session.get(Conversation, conversation_id))
 
     async def find_conversation(self, channel: str, external_id: str) -> Conversation | None:
         async with self.session() as session:
-            return await session.scalar(
+            return snapshot(await session.scalar(
                 select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
-            )
+            ))
 
     async def find_by_desk_ref(self, desk_ref: str) -> Conversation | None:
         """The conversation an agent desk shows at `desk_ref` (a Slack thread, a Telegram topic)."""
         async with self.session() as session:
-            return await session.scalar(select(Conversation).where(Conversation.desk_ref == desk_ref).limit(1))
+            return snapshot(await session.scalar(select(Conversation).where(Conversation.desk_ref == desk_ref).limit(1)))
 
     async def messages(self, conversation_id: int | None = None, since: datetime | None = None) -> Sequence[StoredMessage]:
         query = select(StoredMessage).order_by(StoredMessage.id)
@@ -322,14 +323,14 @@ class Store(Writes, OutboxStore, Reports):
         if since is not None:
             query = query.where(StoredMessage.created_at >= since)
         async with self.session() as session:
-            return (await session.scalars(query)).all()
+            return snapshots(await session.scalars(query))
 
     async def conversations(self, state: str | None = None) -> Sequence[Conversation]:
         query = select(Conversation).order_by(Conversation.id)
         if state is not None:
             query = query.where(Conversation.state == state)
         async with self.session() as session:
-            return (await session.scalars(query)).all()
+            return snapshots(await session.scalars(query))
 
     async def keep_rejected(self, channel: str, payload: str, error: str, at: datetime) -> None:
         """Keep what a channel could not read, so nothing that arrived is lost."""
@@ -343,7 +344,7 @@ class Store(Writes, OutboxStore, Reports):
 
     async def rejected(self) -> Sequence[Rejected]:
         async with self.session() as session:
-            return (await session.scalars(select(Rejected).order_by(Rejected.id))).all()
+            return snapshots(await session.scalars(select(Rejected).order_by(Rejected.id)))
 
     # -- translation memory ---------------------------------------------------------
 
@@ -385,11 +386,11 @@ class Store(Writes, OutboxStore, Reports):
 
     async def order(self, order_id: str) -> Order | None:
         async with self.session() as session:
-            return await session.scalar(select(Order).where(Order.order_id == order_id))
+            return snapshot(await session.scalar(select(Order).where(Order.order_id == order_id)))
 
     async def latest_order(self, buyer: str) -> Order | None:
         async with self.session() as session:
-            return await session.scalar(select(Order).where(Order.buyer == buyer).order_by(Order.placed_at.desc()).limit(1))
+            return snapshot(await session.scalar(select(Order).where(Order.buyer == buyer).order_by(Order.placed_at.desc()).limit(1)))
 
     async def buyer_totals(self, buyer: str) -> tuple[int, float]:
         """How many orders a buyer placed and how much they spent (cancelled ones excluded)."""
@@ -409,27 +410,27 @@ class Store(Writes, OutboxStore, Reports):
     async def idle_held(self, before: datetime) -> Sequence[Conversation]:
         """Held conversations whose agent has done nothing since `before`."""
         async with self.session() as session:
-            return (await session.scalars(
+            return snapshots(await session.scalars(
                 select(Conversation).where(
                     Conversation.state == "held",
                     func.coalesce(Conversation.agent_seen_at, Conversation.updated_at) < before,
                 ).order_by(Conversation.id)
-            )).all()
+            ))
 
     # -- order notices --------------------------------------------------------------
 
     async def notice_candidates(self) -> Sequence[Order]:
         """Orders in a state that may owe the buyer a notice."""
         async with self.session() as session:
-            return (await session.scalars(
+            return snapshots(await session.scalars(
                 select(Order).where(Order.status.in_(("placed", "shipped", "delivered"))).order_by(Order.id)
-            )).all()
+            ))
 
     async def latest_conversation(self, buyer: str) -> Conversation | None:
         async with self.session() as session:
-            return await session.scalar(
+            return snapshot(await session.scalar(
                 select(Conversation).where(Conversation.buyer == buyer).order_by(Conversation.updated_at.desc()).limit(1)
-            )
+            ))
 
     async def commit_notice(self, order: Order, due: str, conversation: Conversation, notice: "Outgoing") -> int | None:
         """Claim the notice and write it to the outbox, in one transaction: the order's `notified`

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from bot.conversation.states import LostRace, delivery_failed
 from bot.store.models import Conversation, StoredMessage
+from bot.store.views import snapshot
 from bot.store.writes import FAILED, PENDING, SENDING, SENT, UNDELIVERED, apply_change
 
 
@@ -159,7 +160,7 @@ class OutboxStore:
     async def answer_to(self, message_id: int) -> StoredMessage | None:
         """The answer already written for an incoming message, if any."""
         async with self.session() as session:
-            return await session.scalar(select(StoredMessage).where(StoredMessage.reply_to == message_id))
+            return snapshot(await session.scalar(select(StoredMessage).where(StoredMessage.reply_to == message_id)))
 
     async def _set(self, delivery_id: int, **values: Any) -> None:
         async with self.session() as session:

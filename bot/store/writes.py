@@ -22,6 +22,7 @@ from bot.conversation.states import Change, LostRace, State
 class AlreadyDecided(Exception):
     """The incoming message was decided meanwhile (a redelivery racing the first delivery)."""
 from bot.store.models import Conversation, StoredMessage
+from bot.store.views import snapshot
 from bot.store.limits import clip
 
 PENDING = "pending"
@@ -118,7 +119,7 @@ class Writes:
         async with self.session() as session:
             async with session.begin():
                 await apply_change(session, conversation_id, change, version)
-            return await session.get(Conversation, conversation_id, populate_existing=True)
+            return snapshot(await session.get(Conversation, conversation_id, populate_existing=True))
 
 
 def _clipped(values: dict[str, Any]) -> dict[str, Any]:
