@@ -109,6 +109,17 @@ class DeskChannel(ABC):
                 text += "\n" + fmt.bot_answered(event.reply)
             await self.post(ref, text)
 
+    async def delivery_failed(self, conversation_id: int, error: str) -> None:
+        """The outbox gave up on a message to the buyer: agents see it where they look."""
+        async with self._order(conversation_id):
+            conversation = await self.desk.conversation(conversation_id)
+            ref = conversation.desk_ref
+            if ref is None and self.takes(conversation):
+                ref = await self.open_card(await self.desk.card(conversation.id))
+                await self.desk.show_at(conversation.id, ref)
+            if ref is not None and self.owns(ref):
+                await self.post(ref, f"⚠️ Not delivered to the buyer: {error}")
+
     async def released_idle(self, conversation_id: int, minutes: int) -> None:
         """Housekeeping gave a held conversation back to the bot: say so where agents look."""
         conversation = await self.desk.conversation(conversation_id)

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import random
 from datetime import datetime, timedelta
-from typing import Callable, Mapping
+from typing import Awaitable, Callable, Mapping
 
 from adapters.base import Channel, RetryLater, Unreachable
 from bot.store.database import Store
@@ -51,6 +51,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self.last_sent: dict[str, datetime] = {}  # health: the last successful send per channel
         self.failures: list[tuple[int, str]] = []  # (row, why) given up on, newest last, for the desks
+        self.on_failure: Callable[[Delivery, str], Awaitable[None]] | None = None  # `kefu run` tells the desks
 
     def wake(self) -> None:
         """Rows were written: look now instead of at the next poll."""
@@ -132,6 +133,11 @@ class OutboxSender:
         await self.store.fail_delivery(row.id, error, self.clock(), reason)
         self.failures.append((row.id, error))
         del self.failures[:-100]
+        if self.on_failure is not None:
+            try:
+                await self.on_failure(row, error)
+            except Exception:  # noqa: BLE001 - telling the desks is best effort; the row and the queue show it
+                log.exception("outbox: could not tell the desks about row %d", row.id)
 
     def _schedule(self, delay: float) -> None:
         """Wake up when a retry falls due, even if that is sooner than the next poll."""

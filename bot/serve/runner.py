@@ -22,6 +22,7 @@ from bot.desk.actions import AgentDesk
 from bot.orders.notices import write_notices
 from bot.serve.leader import Leadership
 from bot.serve.outbox import OutboxSender
+from bot.store.outbox import Delivery
 from bot.store.views import Conversation
 from bot.language.translate import base, localize
 from replies.render import message_body
@@ -147,12 +148,17 @@ class Runner:
         }
         for desk in self.desks.values():
             pipeline.listeners.append(desk.on_event)
+        self.sender.on_failure = self._delivery_failed
         self.leadership = Leadership(kefu.store)
 
     async def _help_text(self, hint: str | None) -> str:
         language = base(hint) if hint else "en"
         rendered = message_body(self.kefu.brains.brain.answers, "help", language)
         return await localize(self.kefu.pipeline.translator, rendered.text, rendered.language, language) or rendered.text
+
+    async def _delivery_failed(self, row: Delivery, error: str) -> None:
+        for desk in self.desks.values():
+            await desk.delivery_failed(row.conversation_id, error)
 
     async def release_idle(self) -> list[int]:
         """Give chats nobody answers back to the bot, and tell the desks showing them."""
