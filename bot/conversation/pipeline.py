@@ -106,7 +106,7 @@ class Pipeline:
         if conversation.state == "held":  # a person has the chat: the bot keeps quiet
             language = conversation.language or "en"
             if message.kind is Kind.TEXT and message.text.strip():
-                language = self.detector.detect(message.text, hint=message.language_hint, previous=conversation.language).language or language
+                language = (await self.detector.detect_async(message.text, hint=message.language_hint, previous=conversation.language)).language or language
             await self.store.finish(message_id, language=language)
             await self.store.update_conversation(conversation.id, updated_at=now)
             reply = Reply(None, conversation=message.conversation, language=language)
