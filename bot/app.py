@@ -64,7 +64,7 @@ async def train_elsewhere(settings: Settings) -> None:
 
     Failures are only logged: the reload that follows trains in a thread instead.
     """
-    pool = process_pool()
+    pool = process_pool(background=True)
     try:
         await asyncio.wrap_future(pool.submit(_train, settings))
     except asyncio.CancelledError:

@@ -12,16 +12,19 @@ from typing import Any
 BACKGROUND_NICENESS = 10  # background work yields the CPU to the process answering buyers
 
 
-def process_pool(initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
-    """One worker process at background priority, started fresh ("spawn": nothing of this
-    process's threads or loop is copied)."""
+def process_pool(
+    initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = (), *, background: bool = False
+) -> ProcessPoolExecutor:
+    """One worker process, started fresh ("spawn": nothing of this process's threads or loop is
+    copied); `background` work runs at a lower priority than the process answering buyers."""
     return ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(initializer, initargs)
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start, initargs=(background, initializer, initargs),
     )
 
 
-def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    if hasattr(os, "nice"):
+def _start(background: bool, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    if background and hasattr(os, "nice"):
         os.nice(BACKGROUND_NICENESS)
     if initializer is not None:
         initializer(*initargs)
