@@ -144,3 +144,26 @@ async def test_what_needs_no_model_is_detected_before_the_models_have_loaded():
         assert not served.models.loaded  # none of these waited for lingua
     finally:
         served.close()
+
+
+async def test_a_model_process_that_dies_is_started_again_and_detection_goes_on_meanwhile():
+    import multiprocessing
+    import os
+    import signal
+
+    from bot.language.models import ModelProcess
+
+    served = LanguageDetector(SERVED, primary=SERVED)
+    served.attach(ModelProcess(served.expected))
+    try:
+        await served.models.ready()
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+        # langdetect answers while the models load again
+        assert (await served.detect_async("Где мой заказ? Я жду его уже три недели")).language == "ru"
+        assert not served.models.loaded
+        again = await served.detect_async("Quiero saber cuando llega mi pedido, por favor")  # waits for the new process
+        assert (again.language, again.method) == ("es", "lingua")
+        assert served.models.loaded
+    finally:
+        served.close()
