@@ -42,7 +42,7 @@ def main() -> None:
     settings = Settings(translator="none")
     brain = load_brain(settings)
     detector = make_detector(settings, english_words=brain.matcher.words("en"))
-    detector.warm_up()
+    detector.preload()
     DetectorFactory.seed = 0
 
     costs, wrong = [], Counter()

@@ -7,20 +7,25 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from bot.brain import BrainHolder
+from bot.brain import BrainHolder, load_brain
 from bot.config import Settings
 from bot.language.detect import LanguageDetector
+from bot.language.models import ModelProcess
+from bot.processes import process_pool, terminate
 from bot.conversation.pipeline import Pipeline
 from bot.store.database import Store
 from bot.language.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
 
 
 def make_detector(settings: Settings, warm: bool = False, english_words: set[str] | None = None) -> LanguageDetector:
+    """The language detector; `warm` for a server: its models start loading now, in a process of their own
+    (lingua holds the GIL while it loads, see bot.language.models), and langdetect's in a thread."""
     detector = LanguageDetector(settings.languages, primary=settings.primary_languages)
     if english_words:
         detector.learn_english(english_words)
-    if warm:  # load the language models in the background so the first buyer does not wait
-        threading.Thread(target=detector.warm_up, name="kefu-language-warmup", daemon=True).start()
+    if warm:
+        detector.attach(ModelProcess(detector.expected, detector.low_accuracy))
+        threading.Thread(target=detector.warm_fallback, name="kefu-langdetect-warmup", daemon=True).start()
     return detector
 
 
@@ -37,17 +42,46 @@ RELOAD_CHECK_SECONDS = 2.0
 
 
 async def watch_brains(brains: BrainHolder, every: float = RELOAD_CHECK_SECONDS) -> None:
-    """Reload intents, answers and facts when their files change.
+    """Reload intents, answers and facts when their files change; the old brain answers meanwhile.
 
-    In a thread: retraining after an edit takes seconds and must not stall the
-    channels. A broken file keeps the old brain (BrainHolder logs why).
+    Retraining the matcher takes seconds of scikit-learn, parts of which hold the GIL for
+    half a second and more: a thread would still stall the channels. So the new set is
+    trained in a process of its own, which leaves the model in the cache, and the reload
+    (in a thread) only reads it. A broken file keeps the old brain (BrainHolder logs why).
     """
     while True:
         await asyncio.sleep(every)
         try:
+            if brains.changed():
+                await train_elsewhere(brains.settings)
             await asyncio.to_thread(brains.refresh)
         except Exception:  # noqa: BLE001 - the watcher must outlive any surprise
             log.exception("reloading the intent and answer files failed")
+
+
+async def train_elsewhere(settings: Settings) -> None:
+    """Load (and so train and cache) the brain for `settings` in a child process.
+
+    Failures are only logged: the reload that follows trains in a thread instead.
+    """
+    pool = process_pool(background=True)
+    try:
+        await asyncio.wrap_future(pool.submit(_train, settings))
+    except asyncio.CancelledError:
+        terminate(pool)  # kefu is stopping: do not wait for the training
+        raise
+    except Exception as exc:  # noqa: BLE001 - a crashed trainer only costs the stall it was meant to avoid
+        log.warning("training the new intents in a separate process failed (%s); training in this one", exc)
+    await asyncio.to_thread(pool.shutdown)  # joins the child (a second or so): not on the loop
+
+
+def _train(settings: Settings) -> None:
+    from bot.datafiles import DataError
+
+    try:
+        load_brain(settings)
+    except DataError:
+        pass  # the reload reports it, with file and line
 
 
 @dataclass
@@ -62,6 +96,7 @@ class App:
         if self.watcher is not None:
             self.watcher.cancel()
             await asyncio.gather(self.watcher, return_exceptions=True)
+        self.pipeline.detector.close()
         await self.store.close()
 
 

@@ -106,6 +106,10 @@ class BrainHolder:
         self.brain = brain or load_brain(settings)
         self.last_error: DataError | None = None
 
+    def changed(self) -> bool:
+        """Whether a watched file changed since the brain in place was loaded."""
+        return _fingerprint(watched_files(self.settings)) != self._stamp
+
     def refresh(self) -> bool:
         """Reload if any file changed; True when a new brain is in place."""
         stamp = _fingerprint(watched_files(self.settings))

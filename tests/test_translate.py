@@ -485,7 +485,7 @@ async def test_microsoft(http, providers):
     microsoft = providers("microsoft", {"KEFU_MICROSOFT_API_KEY": "ms-secret", "KEFU_MICROSOFT_REGION": "westeurope"})
     assert await microsoft.translate(WHERE_RU, "ru", "en") == WHERE_EN
 
-    # deep-translator fetches the language list each time a translator is built, then translates.
+    # deep-translator fetches the language list when a client is built, then translates.
     assert [(c.request.method, endpoint(c)) for c in http.calls] == [("GET", MICROSOFT_LANGUAGES_URL), ("POST", MICROSOFT_URL)]
     assert query(http.calls[0])["api-version"] == "3.0"
     call = http.calls[1]
@@ -493,6 +493,10 @@ async def test_microsoft(http, providers):
     assert call.request.headers["Ocp-Apim-Subscription-Key"] == "ms-secret"
     assert call.request.headers["Ocp-Apim-Subscription-Region"] == "westeurope"
     assert json.loads(call.request.body) == [{"text": WHERE_RU}]
+
+    # The client for a language pair is built once: the next message is one request.
+    assert await microsoft.translate("Спасибо", "ru", "en") == WHERE_EN
+    assert [c.request.method for c in http.calls] == ["GET", "POST", "POST"]
 
 
 async def test_microsoft_without_region_sends_no_region_header(http, providers):

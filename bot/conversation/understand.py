@@ -35,7 +35,7 @@ async def understand(
     hint: str | None = None,
     previous: str | None = None,
 ) -> Understanding:
-    detection = detector.detect(text, hint=hint, previous=previous)
+    detection = await detector.detect_async(text, hint=hint, previous=previous)
     language = detection.language or previous or PIVOT
     flags: list[str] = []
     pivot = text

@@ -209,7 +209,7 @@ class AgentDesk:
         language = conversation.language or "en"
         outgoing = text
         if translate:
-            written_in = self._agent_text_language(text)
+            written_in = await self._agent_text_language(text)
             translated = await self.translator.translate(text, written_in, language)
             if translated is None:
                 raise DeskError(f"no translation {written_in}→{language} right now; send without translation, or try again")
@@ -248,9 +248,9 @@ class AgentDesk:
             self._drafts.popitem(last=False)
         return key
 
-    def _agent_text_language(self, text: str) -> str:
+    async def _agent_text_language(self, text: str) -> str:
         """Agents write in their own language or in English."""
-        found = self.detector.detect(text, previous=self.agent_language).language
+        found = (await self.detector.detect_async(text, previous=self.agent_language)).language
         return "en" if found == "en" else self.agent_language
 
     async def queue(self) -> list[Conversation]:

@@ -14,10 +14,12 @@ or ambiguous messages: "ok thanks" never switches a conversation's language.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
 from bot.text import valid_unicode
+from bot.language.models import Confidences, ModelProcess, build_lingua, confidences
 
 # The languages buyers write in most; the secondary ones are expected too, but
 # weigh less when a short message could be either (Czech rather than Slovak).
@@ -78,7 +80,6 @@ def _phrase_key(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", strip_accents(text.casefold())).split())
 
 
-_LINGUA_ALIASES = {"no": "nb"}  # lingua knows Norwegian as Bokmål
 SHORT_WORDS = 3  # at most this many words: too short to overrule what we already know
 UNSURE = 0.3  # lingua's confidence below which another opinion is worth its cost
 LONG_WORDS = 8  # only a message this long may be in a language the shop does not expect
@@ -169,6 +170,7 @@ class LanguageDetector:
         self.weights = {code: 1.0 if code in primary else SECONDARY_WEIGHT for code in self.expected}
         self.low_accuracy = low_accuracy
         self.english_words: frozenset[str] = frozenset()
+        self.models: ModelProcess | None = None
 
     def learn_english(self, words: set[str] | frozenset[str]) -> None:
         """Words buyers use in English (the intent examples): a cheap first opinion
@@ -183,24 +185,51 @@ class LanguageDetector:
         return known / len(words) >= LEXICON_SHARE
 
     @cached_property
-    def _lingua(self):  # built lazily: the models cost memory and a moment to load
-        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+    def _lingua(self):  # built lazily, models loaded as lines need them: a command detecting a few lines stays quick
+        return build_lingua(self.expected, self.low_accuracy)
 
-        languages = []
-        for code in self.expected:
-            iso = getattr(IsoCode639_1, _LINGUA_ALIASES.get(code, code.split("-")[0]).upper(), None)
-            if iso is not None:
-                languages.append(Language.from_iso_code_639_1(iso))
-        builder = LanguageDetectorBuilder.from_languages(*languages)
-        if self.low_accuracy:
-            builder = builder.with_low_accuracy_mode()
-        return builder.build()
+    def preload(self) -> float:
+        """Load every model in this process now; seconds it took (for benches that time detection alone)."""
+        started = time.perf_counter()
+        self.__dict__["_lingua"] = build_lingua(self.expected, self.low_accuracy, preload=True)
+        self.warm_fallback()
+        return time.perf_counter() - started
 
-    def warm_up(self) -> None:
-        self._lingua.detect_language_of("warm up")
+    @staticmethod
+    def warm_fallback() -> None:
+        """Load langdetect's profiles (1–2 s of Python, which shares the GIL fairly when run in a thread)."""
+        _langdetect("warm up")
+
+    def attach(self, models: ModelProcess) -> None:
+        """Ask `models` (loading in their own process) instead of an in-process lingua in `detect_async`."""
+        self.models = models
+
+    def close(self) -> None:
+        if self.models is not None:
+            self.models.close()
 
     def detect(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
-        """The language of `text`; `hint` from the channel, `previous` the conversation's so far."""
+        """The language of `text`; `hint` from the channel, `previous` the conversation's so far.
+
+        lingua runs in this process (its models load on first use): for commands and tests.
+        """
+        early = self._before_models(text, hint, previous)
+        if isinstance(early, Detection):
+            return early
+        return self._weigh(early, confidences(self._lingua, early.sample))
+
+    async def detect_async(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
+        """`detect` for the event loop: with a model process attached, lingua is asked there, and a
+        message that needs the models waits for them without holding up anyone else's."""
+        early = self._before_models(text, hint, previous)
+        if isinstance(early, Detection):
+            return early
+        if self.models is None:
+            return self._weigh(early, confidences(self._lingua, early.sample))
+        return self._weigh(early, await self.models.confidences(early.sample))
+
+    def _before_models(self, text: str, hint: str | None, previous: str | None) -> Detection | _Pending:
+        """What the cheap stages settle (no letters, script, short phrases, English words), else what lingua must weigh."""
         sample = valid_unicode(text[:1000])  # the models are Rust: a lone surrogate cannot cross into them
         if not _LETTERS.search(sample):
             prior = previous or hint
@@ -216,7 +245,11 @@ class LanguageDetector:
             return Detection(phrase, 0.9, "phrase") if phrase else Detection(None, 0.0, "none")
         if "en" in self.expected and self._looks_english(sample):
             return Detection("en", 0.95, "lexicon")
-        found, confidence, runners_up = self._ask_lingua(sample)
+        return _Pending(sample, prior)
+
+    def _weigh(self, pending: _Pending, lingua_says: Confidences) -> Detection:
+        sample, prior = pending.sample, pending.prior
+        found, confidence, runners_up = self._best(lingua_says)
         # langdetect is slow (ms): ask it only when lingua has nothing, or when a long
         # message fits no expected language well (a buyer from somewhere unexpected).
         if found is None or (confidence < UNSURE and len(sample.split()) >= LONG_WORDS):
@@ -234,17 +267,20 @@ class LanguageDetector:
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
         return Detection(found, confidence, "lingua")
 
-    def _ask_lingua(self, text: str) -> tuple[str | None, float, tuple[str, ...]]:
-        weighted = []
-        for value in self._lingua.compute_language_confidence_values(text)[:4]:
-            code = value.language.iso_code_639_1.name.lower()
-            code = {"zh": "zh-cn", "nb": "no"}.get(code, code)
-            weighted.append((value.value * self.weights.get(code, 1.0), code, value.value))
+    def _best(self, lingua_says: Confidences) -> tuple[str | None, float, tuple[str, ...]]:
+        weighted = sorted(((value * self.weights.get(code, 1.0), code, value) for code, value in lingua_says), reverse=True)
         if not weighted:
             return None, 0.0, ()
-        weighted.sort(reverse=True)
         _, code, confidence = weighted[0]
         return code, confidence, tuple(c for _, c, _ in weighted[:3])
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A message the cheap stages could not settle: lingua's turn."""
+
+    sample: str
+    prior: str | None
 
 
 def language_code(code: str | None) -> str | None:

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+import requests
+
 from bot.language.detect import language_code
+from bot.language.providers import MakeClient, ProviderConfigError, provider_factory
 
 log = logging.getLogger(__name__)
 
@@ -94,111 +97,34 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-# Environment variables holding each provider's settings.
-PROVIDER_ENV = {
-    "deepl": {"api_key": "KEFU_DEEPL_API_KEY"},
-    "microsoft": {"api_key": "KEFU_MICROSOFT_API_KEY", "region": "KEFU_MICROSOFT_REGION"},
-    "libre": {"base_url": "KEFU_LIBRE_URL", "api_key": "KEFU_LIBRE_API_KEY"},
-    "mymemory": {"email": "KEFU_MYMEMORY_EMAIL"},
-}
-# deep-translator spells some languages its own way.
-_PROVIDER_CODES = {
-    "google": {"zh-cn": "zh-CN", "zh-tw": "zh-TW", "he": "iw"},
-    "deepl": {"zh-cn": "zh", "zh-tw": "zh", "pt": "pt"},
-    "microsoft": {"zh-cn": "zh-hans", "zh-tw": "zh-hant"},  # deep-translator lower-cases Microsoft's codes
-    "libre": {"zh-cn": "zh", "zh-tw": "zh"},
-    # MyMemory wants locales.
-    "mymemory": {
-        "en": "en-GB", "zh-cn": "zh-CN", "zh-tw": "zh-TW", "es": "es-ES", "ru": "ru-RU", "pt": "pt-PT", "fr": "fr-FR",
-        "de": "de-DE", "it": "it-IT", "pl": "pl-PL", "tr": "tr-TR", "ar": "ar-SA", "ja": "ja-JP", "ko": "ko-KR",
-        "uk": "uk-UA", "he": "he-IL", "nl": "nl-NL", "cs": "cs-CZ", "ro": "ro-RO", "vi": "vi-VN", "th": "th-TH",
-        "id": "id-ID", "sv": "sv-SE", "el": "el-GR", "hi": "hi-IN", "fa": "fa-IR", "bg": "bg-BG", "sk": "sk-SK",
-        "hu": "hu-HU", "da": "da-DK", "fi": "fi-FI", "no": "nb-NO",
-    },
-}
-
-
-def _deepl_class() -> type:
-    """deep-translator's DeepL client, sending the key the way DeepL requires since 2026.
-
-    deep-translator 1.11.4 passes `auth_key` in the query string, which DeepL
-    has retired; the request is the same otherwise, so only the call changes.
-    """
-    import requests
-    from deep_translator import DeeplTranslator
-    from deep_translator.exceptions import AuthorizationException, ServerException, TranslationNotFound
-
-    class HeaderAuthDeepl(DeeplTranslator):
-        def translate(self, text: str, **kwargs: Any) -> str:
-            if self._same_source_target() or not text.strip():
-                return text
-            response = requests.post(
-                self._base_url + "translate",
-                headers={"Authorization": f"DeepL-Auth-Key {self.api_key}"},
-                data={"source_lang": self._source, "target_lang": self._target, "text": text},
-                timeout=30,
-            )
-            if response.status_code == 403:
-                raise AuthorizationException(self.api_key)
-            if response.status_code != 200:
-                raise ServerException(response.status_code)
-            translations = (response.json() or {}).get("translations")
-            if not translations:
-                raise TranslationNotFound(text)
-            return translations[0]["text"]
-
-    return HeaderAuthDeepl
-
-
-def _provider_factory(name: str, env: dict[str, str]) -> Callable[[str, str], Any]:
-    """A function (source, target) -> a deep-translator object, with keys from the environment."""
-    import deep_translator as dt
-
-    settings = {key: env.get(var) for key, var in PROVIDER_ENV.get(name, {}).items()}
-    if name == "deepl" and not settings["api_key"]:
-        raise TranslatorError("the DeepL translator needs KEFU_DEEPL_API_KEY")
-    if name == "microsoft" and not settings["api_key"]:
-        raise TranslatorError("the Microsoft translator needs KEFU_MICROSOFT_API_KEY (and KEFU_MICROSOFT_REGION)")
-    if name == "libre" and not settings["base_url"]:
-        raise TranslatorError("the LibreTranslate translator needs KEFU_LIBRE_URL (your server's address, e.g. http://localhost:5000/)")
-    codes = _PROVIDER_CODES.get(name, {})
-
-    def make(source: str, target: str) -> Any:
-        src, tgt = codes.get(source, source), codes.get(target, target)
-        if name == "google":
-            return dt.GoogleTranslator(source=src, target=tgt)
-        if name == "deepl":
-            free = settings["api_key"].endswith(":fx")
-            return _deepl_class()(api_key=settings["api_key"], source=src, target=tgt, use_free_api=free)
-        if name == "microsoft":
-            return dt.MicrosoftTranslator(api_key=settings["api_key"], region=settings["region"], source=src, target=tgt)
-        if name == "libre":
-            # deep-translator insists on a key; a server run without keys ignores it.
-            url = settings["base_url"].rstrip("/") + "/"
-            return dt.LibreTranslator(source=src, target=tgt, custom_url=url, api_key=settings["api_key"] or "no-key")
-        return dt.MyMemoryTranslator(source=codes.get(source, source), target=tgt, email=settings["email"])
-
-    return make
+def _provider_factory(name: str, env: dict[str, str]) -> MakeClient:
+    try:
+        return provider_factory(name, env)
+    except ProviderConfigError as exc:
+        raise TranslatorError(str(exc)) from None
 
 
 @dataclass
 class ProviderTranslator:
-    """A translation service reached through deep-translator.
+    """A translation service, through deep-translator's clients (see bot.language.providers).
 
-    deep-translator is synchronous and sets no timeout, so calls run on a small
-    dedicated pool and are abandoned after `timeout` seconds; one retry, then
-    the service is left alone for `cooldown` seconds so a dead provider cannot
-    slow every message down.
+    Each attempt runs on the translator's own small pool of threads and ends after
+    `timeout` seconds: the HTTP call itself times out, so the thread is free again
+    and hung calls cannot pile up. One retry, then the service is left alone for
+    `cooldown` seconds so a dead provider cannot slow every message down.
     """
 
     name: str
-    make: Callable[[str, str], Any]
+    make: MakeClient
     timeout: float = 8.0
     cooldown: float = 60.0
     retries: int = 1
+    threads: int = 4
 
     def __post_init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix=f"kefu-{self.name}")
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix=f"kefu-{self.name}")
+        self._session = requests.Session()  # keeps connections to the service open between messages
+        self._clients: dict[tuple[str, str], Any] = {}
         self._down_until = 0.0
 
     async def translate(self, text: str, source: str, target: str) -> str | None:
@@ -206,14 +132,13 @@ class ProviderTranslator:
             return text
         if time.monotonic() < self._down_until:
             return None
-        client = self._client(source, target)
-        if client is None:
-            return None
         loop = asyncio.get_running_loop()
         for attempt in range(1 + self.retries):
             try:
-                call = loop.run_in_executor(self._pool, client.translate, text)
+                call = loop.run_in_executor(self._pool, self._translate, text, source, target)
                 result = await asyncio.wait_for(call, self.timeout)
+                if result is _UNSUPPORTED:
+                    return None
                 if isinstance(result, str) and result.strip():
                     return result
                 raise ValueError("empty translation")
@@ -222,23 +147,34 @@ class ProviderTranslator:
         self._down_until = time.monotonic() + self.cooldown
         return None
 
-    def _client(self, source: str, target: str) -> Any:
-        """A deep-translator client for this pair, or None if the provider lacks a language.
+    def _translate(self, text: str, source: str, target: str) -> Any:
+        """In a pool thread: the pair's client (built once), then the call, each bounded by the timeout."""
+        client = self._client(source, target)
+        return _UNSUPPORTED if client is None else client.translate(text, timeout=self.timeout)
 
-        Built per call: deep-translator clients keep per-request state and are
-        not safe to share between threads.
-        """
+    def _client(self, source: str, target: str) -> Any:
+        """The client for this pair, or None if the provider lacks a language (both remembered)."""
         from deep_translator.exceptions import InvalidSourceOrTargetLanguage, LanguageNotSupportedException
 
-        try:
-            return self.make(source, target)
-        except (LanguageNotSupportedException, InvalidSourceOrTargetLanguage) as exc:
-            log.info("%s cannot translate %s→%s: %s", self.name, source, target, exc)
-            return None
+        pair = (source, target)
+        if pair not in self._clients:
+            try:
+                self._clients[pair] = self.make(source, target, self._session, self.timeout)
+            except (LanguageNotSupportedException, InvalidSourceOrTargetLanguage) as exc:
+                log.info("%s cannot translate %s→%s: %s", self.name, source, target, exc)
+                self._clients[pair] = None
+        return self._clients[pair]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._session.close()
+
+
+_UNSUPPORTED = object()
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, asyncio.TimeoutError):
+    if isinstance(exc, (asyncio.TimeoutError, requests.Timeout)):
         return "timed out"
     return f"{type(exc).__name__}: {exc}"[:200]
 
