@@ -13,6 +13,7 @@ import random
 from abc import ABC, abstractmethod
 from typing import Awaitable, Callable
 
+from adapters.env import SettingsError
 from bot.message import Message, Reply, Style
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,12 @@ class RetryLater(SendError):
 
 class Unreachable(SendError):
     """The buyer cannot be reached at all (blocked the bot, chat or account gone): retrying is pointless."""
+
+
 Rejecter = Callable[[str, str, str], Awaitable[None]]  # channel, payload, error
 
 
-async def _log_only(channel: str, payload: str, error: str) -> None:
+async def log_only(channel: str, payload: str, error: str) -> None:
     log.warning("%s: could not read a payload (%s); nowhere to keep it", channel, error)
 
 
@@ -56,7 +59,7 @@ class Channel(ABC):
 
     def __init__(self, handle: Handler) -> None:
         self.handle = handle
-        self.reject: Rejecter = _log_only  # `kefu run` points it at the store
+        self.reject: Rejecter = log_only  # `kefu run` points it at the store
 
     async def rejected(self, payload: str, error: str) -> None:
         """Keep a payload this channel cannot read; never raise (the channel goes on serving)."""
@@ -91,8 +94,8 @@ class Channel(ABC):
             try:
                 await self.serve()
                 return
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, SettingsError):
+                raise  # stopped, or a setting to fix (a refused token): reconnecting cannot help
             except Exception as exc:  # noqa: BLE001 - any transport failure means: wait and retry
                 log.warning("%s channel stopped (%s); reconnecting in %.0f s", self.name, exc, delay)
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))

@@ -91,6 +91,8 @@ def make_desk(
         slack = SlackDeskSettings.from_env(environ)
         buyers = channels.get("slack")
         app = buyers.app if slack.shared and isinstance(buyers, SlackChannel) else None
+        if app is not None:
+            buyers.serves_desk = True  # its start-up check then asks for the desk's scopes too
         return SlackDesk(desk, slack, app=app, takes=takes)
     if name == "telegram":
         from adapters.desk_telegram import TelegramDesk, TelegramDeskSettings
@@ -132,6 +134,7 @@ class Runner:
             name: make_desk(name, self.desk, self.channels, self.environ, _takes(name, desks)) for name in desks
         }
         for desk in self.desks.values():
+            desk.reject = kefu.pipeline.reject  # refused desk actions are kept, like unreadable payloads
             pipeline.listeners.append(desk.on_event)
 
     async def _handle(self, message: Message, style: Style) -> Reply:
@@ -148,7 +151,8 @@ class Runner:
         if target is None:
             log.warning("no %s channel running: message to %s kept in the store only", channel, conversation)
             return
-        await target.send_text(conversation, text, by_person=by_person)
+        for part in target.split(text):  # until the outbox sends parts and remembers which went out
+            await target.send_text(conversation, part, by_person=by_person)
 
     async def release_idle(self) -> list[int]:
         """Give chats nobody answers back to the bot, and tell the desks showing them."""

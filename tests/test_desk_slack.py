@@ -25,6 +25,7 @@ from tests.fakes import FakeSlack
 from tests.fakes import slack_factories as sf
 
 SECRET = "slack-signing-secret-for-desk-tests"
+FAST = "1/0.02"  # Slack's pace per channel, 50 times faster: tests stay quick
 DESK = "C0AGENTS"
 BUYER, BUYER_DM = "U0IVAN", "D0IVAN"
 LINA, WANG = "U0LINA", "U0WANG"
@@ -33,7 +34,7 @@ LINA, WANG = "U0LINA", "U0WANG"
 def environment(fake: FakeSlack) -> dict[str, str]:
     return {
         "KEFU_SLACK_BOT_TOKEN": "xoxb-test", "KEFU_SLACK_SIGNING_SECRET": SECRET, "KEFU_SLACK_PORT": "0",
-        "KEFU_SLACK_API_URL": f"{fake.url}/api/", "KEFU_SLACK_DESK_CHANNEL": DESK,
+        "KEFU_SLACK_API_URL": f"{fake.url}/api/", "KEFU_SLACK_DESK_CHANNEL": DESK, "KEFU_SLACK_PACE": FAST,
     }
 
 
@@ -93,6 +94,8 @@ async def team(kefu_app, fake_slack):  # type: ignore[no-untyped-def]
     fake_slack.add_user(BUYER, real_name="Ivan Petrov", locale="ru-RU", tz="Europe/Moscow")
     fake_slack.add_user(LINA, real_name="Lina Chen")
     fake_slack.add_user(WANG, real_name="Wang Wei")
+    fake_slack.add_channel(DESK)
+    fake_slack.add_channel(BUYER_DM)
     runner = Runner(kefu_app, ["slack"], environment(fake_slack))
     async with running(runner.channels["slack"]), httpx.AsyncClient() as client:
         yield Team(runner, fake_slack, client)
@@ -218,9 +221,10 @@ async def test_a_desk_app_of_its_own_serves_its_own_endpoint(kefu_app, fake_slac
     from tests.factories import buyer_message
 
     fake_slack.add_user(LINA, real_name="Lina Chen")
+    fake_slack.add_channel(DESK)
     settings = SlackDeskSettings.from_env({
         "KEFU_SLACK_DESK_CHANNEL": DESK, "KEFU_SLACK_DESK_BOT_TOKEN": "xoxb-desk", "KEFU_SLACK_DESK_SIGNING_SECRET": SECRET,
-        "KEFU_SLACK_DESK_PORT": "0", "KEFU_SLACK_API_URL": f"{fake_slack.url}/api/",
+        "KEFU_SLACK_DESK_PORT": "0", "KEFU_SLACK_API_URL": f"{fake_slack.url}/api/", "KEFU_SLACK_DESK_PACE": FAST,
     })
     p = kefu_app.pipeline
     desk = SlackDesk(AgentDesk(kefu_app.store, kefu_app.brains, p.detector, p.translator, kefu_app.settings, p.clock), settings)

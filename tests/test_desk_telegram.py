@@ -29,11 +29,13 @@ BUYER = 5001
 LINA, WANG = 9001, 9002
 NAMES = {LINA: ("Lina", "lina_c"), WANG: ("Wang", "wang_w")}
 _ids = itertools.count(500)
+FAST = {"KEFU_TELEGRAM_PACE_PRIVATE": "1/0.02", "KEFU_TELEGRAM_PACE_GROUP": "20/0.5"}  # 50 times Telegram's pace
 
 
 @pytest.fixture
 def desk_fake():  # type: ignore[no-untyped-def]
     with FakeTelegram(tokens=[DESK_TOKEN], max_poll_wait=0.5) as fake:
+        fake.add_forum(GROUP)
         yield fake
 
 
@@ -90,7 +92,7 @@ async def team(kefu_app, fake_telegram, desk_fake):  # type: ignore[no-untyped-d
     environ = {
         "KEFU_TELEGRAM_TOKEN": DEFAULT_TOKEN, "KEFU_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
         "KEFU_TELEGRAM_DESK_CHAT": str(GROUP), "KEFU_TELEGRAM_DESK_TOKEN": DESK_TOKEN,
-        "KEFU_TELEGRAM_DESK_API_URL": f"{desk_fake.url}/bot",
+        "KEFU_TELEGRAM_DESK_API_URL": f"{desk_fake.url}/bot", **FAST,
     }
     runner = Runner(kefu_app, ["telegram"], environ)
     async with running(runner.channels["telegram"]), running(runner.desks["telegram"]):
@@ -193,8 +195,9 @@ async def test_commands_in_the_topic_raw_assign_and_original(team: Team) -> None
 async def test_the_shops_own_bot_can_be_the_desk(kefu_app, fake_telegram) -> None:  # noqa: F811
     environ = {
         "KEFU_TELEGRAM_TOKEN": DEFAULT_TOKEN, "KEFU_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
-        "KEFU_TELEGRAM_DESK_CHAT": str(GROUP),
+        "KEFU_TELEGRAM_DESK_CHAT": str(GROUP), **FAST,
     }
+    fake_telegram.add_forum(GROUP)
     runner = Runner(kefu_app, ["telegram"], environ)
     team = Team(runner, fake_telegram, fake_telegram)
     async with running(runner.channels["telegram"]):
