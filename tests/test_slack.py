@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+from slack_sdk.errors import SlackApiError
 
-from adapters.env import SettingsError
+from adapters.base import RetryLater, Unreachable
+from adapters.env import CredentialsRejected, SettingsError
+from adapters.pacing import Rate
+from adapters.slack_send import DESK_SCOPES, MANIFEST, NEEDED_SCOPES
 from adapters.slack import EVENTS_PATH, SlackChannel, SlackSettings, strip_mentions
 from bot.message import Kind
 from tests.channel_fixtures import (  # noqa: F401
@@ -22,8 +28,11 @@ from tests.fakes.slack_api import BOT_USER_ID, DEFAULT_USER_ID
 SECRET = "slack-signing-secret-for-tests"
 
 
+FAST = Rate(1, 0.02)  # Slack's pace per channel, 50 times faster: tests stay quick
+
+
 def http_settings(fake: FakeSlack) -> SlackSettings:
-    return SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, port=0, api_url=f"{fake.url}/api/")
+    return SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, port=0, api_url=f"{fake.url}/api/", pace=FAST)
 
 
 async def deliver(client: httpx.AsyncClient, channel: SlackChannel, envelope: dict, *, secret: str = SECRET,
@@ -192,3 +201,70 @@ def test_settings_from_the_environment() -> None:
         SlackSettings.from_env({"KEFU_SLACK_BOT_TOKEN": "xoxb-1", "KEFU_SLACK_MODE": "socket"})
     with pytest.raises(SettingsError, match="KEFU_SLACK_BOT_TOKEN"):
         SlackSettings.from_env({"KEFU_SLACK_BOT_TOKEN": "xapp-wrong-kind", "KEFU_SLACK_SIGNING_SECRET": "sig"})
+
+
+# ---- pacing, refusals and the start-up check -----------------------------------------------
+
+
+async def test_a_three_part_answer_into_a_rate_limited_channel_arrives_whole(kefu_bot) -> None:
+    """Slack refuses a second post within about a second in one channel: parts wait their turn."""
+    with FakeSlack(rate_limit=0.3) as fake:
+        settings = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, port=0, api_url=f"{fake.url}/api/", pace=Rate(1, 0.35))
+        channel = SlackChannel(kefu_bot.handle, settings)
+        parts = channel.split("\n\n".join(f"Part {n}: " + "duties are paid on arrival. " * 140 for n in range(1, 4)))
+        for part in parts:
+            await channel.send_text(sf.DEFAULT_DM_CHANNEL, part)
+        posts = fake.calls("chat.postMessage")
+    assert len(parts) == 3 and [p["text"] for p in posts] == parts  # three requests, none refused
+
+
+async def test_refusals_are_raised_as_what_they_mean_for_the_outbox(kefu_bot, fake_slack) -> None:
+    channel = SlackChannel(kefu_bot.handle, http_settings(fake_slack))
+    fake_slack.fail_next("chat.postMessage", retry_after=3)
+    with pytest.raises(RetryLater) as limited:
+        await channel.send_text(sf.DEFAULT_DM_CHANNEL, "hello")
+    for error in ("account_inactive", "is_archived", "user_not_found"):
+        fake_slack.fail_next("chat.postMessage", error)
+        with pytest.raises(Unreachable, match=error):
+            await channel.send_text(sf.DEFAULT_DM_CHANNEL, "hello")
+    with pytest.raises(Unreachable, match="channel_not_found"):
+        await channel.send_text("D0GONE", "a DM that no longer exists")
+    fake_slack.fail_next("chat.postMessage", "internal_error")
+    with pytest.raises(SlackApiError):  # transient: the outbox retries it with back-off
+        await channel.send_text(sf.DEFAULT_DM_CHANNEL, "hello")
+    assert limited.value.retry_after == 3
+
+
+async def test_a_wrong_token_stops_the_channel_before_it_reports_ready(kefu_bot) -> None:
+    with FakeSlack(tokens=["xoxb-the-right-one"]) as fake:
+        channel = SlackChannel(kefu_bot.handle, http_settings(fake))  # xoxb-test
+        with pytest.raises(CredentialsRejected, match="Slack refused KEFU_SLACK_BOT_TOKEN \\(invalid_auth\\)"):
+            await asyncio.wait_for(channel.serve_forever(), 5)  # not retried: a setting to fix
+    assert not channel.ready.is_set() and channel.server is None
+
+
+async def test_missing_scopes_are_named_against_the_manifest(kefu_bot) -> None:
+    with FakeSlack(scopes={"chat:write", "im:history"}) as fake:
+        channel = SlackChannel(kefu_bot.handle, http_settings(fake))
+        with pytest.raises(CredentialsRejected) as refused:
+            await channel.serve()
+    assert "lacks the scopes app_mentions:read, users:read" in str(refused.value)
+    assert "docs/slack-manifest.yaml" in str(refused.value) and channel.server is None
+
+
+def test_the_scopes_checked_at_start_up_are_the_manifests() -> None:
+    manifest = yaml.safe_load((Path(__file__).parents[1] / MANIFEST).read_text())
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(NEEDED_SCOPES + DESK_SCOPES)
+
+
+async def test_a_refused_answer_is_logged_not_kept_as_an_unreadable_event(kefu_bot, fake_slack, caplog) -> None:
+    channel = SlackChannel(kefu_bot.handle, http_settings(fake_slack))
+    channel.reject = kefu_bot.pipeline.reject
+    fake_slack.fail_next("chat.postMessage", "account_inactive")
+    async with running(channel), httpx.AsyncClient() as client:
+        response = await deliver(client, channel, sf.message_event("how can I pay?"))
+        await kefu_bot.handle.wait(1)
+        await fake_slack.wait_for_async("chat.postMessage")
+        await asyncio.sleep(0.1)
+    assert response.status_code == 200 and "account_inactive" in caplog.text
+    assert await kefu_bot.store.rejected() == []
