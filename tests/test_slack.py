@@ -23,6 +23,7 @@ from tests.channel_fixtures import (  # noqa: F401
 )
 from tests.fakes import FakeSlack
 from tests.fakes import slack_factories as sf
+from tests.fakes.socket_mode import FakeSocketMode
 from tests.fakes.slack_api import BOT_USER_ID, DEFAULT_USER_ID
 
 SECRET = "slack-signing-secret-for-tests"
@@ -168,18 +169,30 @@ async def test_an_agent_reply_goes_into_the_buyers_thread(kefu_bot, fake_slack) 
     assert posts[1]["channel"] == sf.DEFAULT_DM_CHANNEL and "thread_ts" not in posts[1]
 
 
-async def test_socket_mode_connects_with_the_app_token_and_stops_cleanly(kefu_bot, fake_slack) -> None:
-    """Offline there is no WebSocket to reach: check the way in (apps.connections.open) and a clean stop."""
-    settings = SlackSettings(bot_token="xoxb-test", app_token="xapp-test", mode="socket", api_url=f"{fake_slack.url}/api/")
-    task = asyncio.create_task(SlackChannel(kefu_bot.handle, settings).serve())
+async def test_socket_mode_answers_events_acks_envelopes_and_reconnects_when_asked(kefu_bot, fake_slack) -> None:
+    """Bolt's AsyncSocketModeHandler against a local endpoint speaking Slack's envelope protocol."""
+    socket_mode = await FakeSocketMode().start()
+    fake_slack.socket_mode_url = socket_mode.url
+    settings = SlackSettings(bot_token="xoxb-test", app_token="xapp-test", mode="socket", api_url=f"{fake_slack.url}/api/", pace=FAST)
+    channel = SlackChannel(kefu_bot.handle, settings)
     try:
-        await fake_slack.wait_for_async("apps.connections.open")
+        async with running(channel):
+            await socket_mode.connected()
+            first = await socket_mode.send_event(sf.message_event("how can I pay?"))
+            await socket_mode.acked(first)
+            answer = await fake_slack.wait_for_async("chat.postMessage")
+            await socket_mode.ask_to_reconnect()
+            await socket_mode.connected(count=2)
+            second = await socket_mode.send_event(sf.message_event("hello"))
+            await socket_mode.acked(second)
+            answers = await fake_slack.wait_for_async("chat.postMessage", 2)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 2)
-    opened = next(c for c in fake_slack.requests if c.method == "apps.connections.open")
-    assert opened.headers.get("Authorization") == "Bearer xapp-test"  # the app-level token, not the bot's
+        await socket_mode.stop()
+    assert "Western Union" in answer[0]["text"] and answer[0]["channel"] == sf.DEFAULT_DM_CHANNEL
+    assert [m.text for m in kefu_bot.handle.messages] == ["how can I pay?", "hello"]
+    assert kefu_bot.handle.replies[1].intent == "greeting" and answers[1]["text"] == kefu_bot.handle.replies[1].text
+    opened = [c for c in fake_slack.requests if c.method == "apps.connections.open"]
+    assert len(opened) == 2 and opened[0].headers.get("Authorization") == "Bearer xapp-test"  # the app-level token
 
 
 def test_mentions_are_stripped_but_other_people_are_kept() -> None:

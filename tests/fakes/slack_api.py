@@ -49,6 +49,8 @@ class FakeSlack(FakeServer):
         self.tokens = set(tokens) if tokens is not None else None
         self.scopes = frozenset(rules.ALL_SCOPES if scopes is None else scopes)
         self.rate_limit = rate_limit
+        self.socket_mode_url: str | None = None  # FakeSocketMode.url: apps.connections.open answers it
+        self._token = ""
         self.users = {DEFAULT_USER_ID: dict(DEFAULT_USER)} if users is None else dict(users)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test, "chat.postMessage": self._post_message,
@@ -121,7 +123,7 @@ class FakeSlack(FakeServer):
             if not token:
                 raise ApiError(200, "not_authed")
             known = self.tokens is None or token in self.tokens
-            if not token.startswith("xox") or not known:
+            if not token.startswith(("xox", "xapp-")) or not known:
                 raise ApiError(200, "invalid_auth")
             handler = self._handlers.get(method)
             if handler is None:
@@ -132,6 +134,7 @@ class FakeSlack(FakeServer):
                     raise self._failures[method].pop(0)
                 if self._limit is not None and params.get("channel"):
                     self._limit.check(method, str(params["channel"]))
+                self._token = token  # who is asking (apps.connections.open wants an app-level token)
                 result = handler(params)
             scopes = {"x-oauth-scopes": ",".join(sorted(self.scopes))} if method == "auth.test" else {}
             return Reply(200, {"ok": True, **result}, scopes)
@@ -255,4 +258,7 @@ class FakeSlack(FakeServer):
         return {}
 
     def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        raise ApiError(200, "not_allowed_token_type")  # needs an xapp- token; no Socket Mode here
+        """Socket Mode's way in: only an app-level token, and only when a FakeSocketMode is set."""
+        if not self._token.startswith("xapp-") or self.socket_mode_url is None:
+            raise ApiError(200, "not_allowed_token_type")
+        return {"url": self.socket_mode_url}
