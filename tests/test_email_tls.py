@@ -51,8 +51,8 @@ async def test_a_certificate_nobody_vouches_for_is_refused(dovecot_tls, security
 
 async def test_a_refused_imap_login_stops_the_channel_and_names_the_settings(imap, email_bot) -> None:  # noqa: F811
     with fake_smtp("starttls") as server:
-        settings = email_settings(imap, server, imap_password="not-the-password", imap_starttls=True, smtp_security="starttls")
-        channel = EmailChannel(email_bot.handle, settings, clock=email_bot.clock, imap_tls=client_tls(), smtp_tls=client_tls())
+        settings = email_settings(imap, server, imap_password="not-the-password", smtp_security="starttls")
+        channel = EmailChannel(email_bot.handle, settings, clock=email_bot.clock, smtp_tls=client_tls())
         with pytest.raises(CredentialsRejected, match="check KEFU_IMAP_USER and KEFU_IMAP_PASSWORD") as refused:
             await asyncio.wait_for(channel.serve_forever(), 10)  # not retried: a setting to fix
     assert "not-the-password" not in str(refused.value) and not channel.ready.is_set()
@@ -68,7 +68,7 @@ async def test_a_refused_smtp_login_stops_the_channel_before_it_is_ready(imap, e
     assert server.sent == []
 
 
-async def test_the_channel_is_ready_once_both_logins_pass_over_tls(imap, email_bot) -> None:  # noqa: F811
+async def test_the_channel_is_ready_once_both_logins_pass_over_tls(dovecot_tls, imap, email_bot) -> None:  # noqa: F811
     with fake_smtp("starttls") as server:
         settings = email_settings(imap, server, imap_starttls=True, smtp_security="starttls")
         channel = EmailChannel(email_bot.handle, settings, clock=email_bot.clock, imap_tls=client_tls(), smtp_tls=client_tls())
