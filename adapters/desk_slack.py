@@ -157,19 +157,19 @@ class SlackDesk(DeskChannel):
 
     async def _say(self, **message: Any) -> Any:
         """chat.postMessage in the desk channel, in its turn; refusals raised as what they mean."""
-        await self.pacer.wait(self.settings.channel)
-        with refusals(f"post in the desk channel {self.settings.channel}"):
-            return await self.client.chat_postMessage(channel=self.settings.channel, **message)
+        async with self.pacer.slot(self.settings.channel):
+            with refusals(f"post in the desk channel {self.settings.channel}"):
+                return await self.client.chat_postMessage(channel=self.settings.channel, **message)
 
     async def _redraw(self, desk_ref: str, card: Card) -> None:
         text = fmt.card_text(card, self.desk.agent_language)
-        await self.pacer.wait(self.settings.channel)
         try:
-            with refusals(f"card update in {self.settings.channel}"):
-                await self.client.chat_update(
-                    channel=self.settings.channel, ts=self._thread(desk_ref), text=escape(_headline(text)),
-                    blocks=_card_blocks(text, card.conversation.id),
-                )
+            async with self.pacer.slot(self.settings.channel):
+                with refusals(f"card update in {self.settings.channel}"):
+                    await self.client.chat_update(
+                        channel=self.settings.channel, ts=self._thread(desk_ref), text=escape(_headline(text)),
+                        blocks=_card_blocks(text, card.conversation.id),
+                    )
         except SlackApiError as exc:  # the card was deleted, or refused: the thread still works
             error = exc.response.get("error")
             log.warning("slack desk: could not redraw the card at %s (%s)", desk_ref, error)
@@ -182,11 +182,11 @@ class SlackDesk(DeskChannel):
         if ref is None or not self.owns(ref):
             return
         if notice.private:
-            await self.pacer.wait(self.settings.channel)
-            with refusals(f"note to {user} in {self.settings.channel}"):
-                await self.client.chat_postEphemeral(
-                    channel=self.settings.channel, user=user, thread_ts=self._thread(ref), text=escape(notice.text)
-                )
+            async with self.pacer.slot(self.settings.channel):
+                with refusals(f"note to {user} in {self.settings.channel}"):
+                    await self.client.chat_postEphemeral(
+                        channel=self.settings.channel, user=user, thread_ts=self._thread(ref), text=escape(notice.text)
+                    )
         elif notice.draft:
             await self._say(
                 thread_ts=self._thread(ref), text=escape(notice.text),

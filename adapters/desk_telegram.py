@@ -144,9 +144,9 @@ class TelegramDesk(DeskChannel):
 
     # ---- showing ------------------------------------------------------------------------------
     async def open_card(self, card: Card) -> str:
-        await self.pacer.wait(self.settings.chat_id)
-        with refusals("new topic in the agents' group"):
-            topic = await self.bot.create_forum_topic(chat_id=self.settings.chat_id, name=fmt.topic_name(card.conversation))
+        async with self.pacer.slot(self.settings.chat_id):
+            with refusals("new topic in the agents' group"):
+                topic = await self.bot.create_forum_topic(chat_id=self.settings.chat_id, name=fmt.topic_name(card.conversation))
         await self._send(topic.message_thread_id, fmt.card_text(card, self.desk.agent_language), _card_keyboard(card.conversation.id))
         return self._ref(topic.message_thread_id)
 
@@ -161,13 +161,13 @@ class TelegramDesk(DeskChannel):
         pieces = split_text(text, MAX_UNITS, utf16_units)
         for number, piece in enumerate(pieces, 1):
             last = number == len(pieces)
-            await self.pacer.wait(self.settings.chat_id)
-            with refusals(f"post in topic {thread} of the agents' group"):
-                await self.bot.send_message(
-                    chat_id=self.settings.chat_id, message_thread_id=thread, text=piece,
-                    reply_markup=keyboard if last else None,
-                    reply_parameters=ReplyParameters(reply_to) if reply_to and number == 1 else None,
-                )
+            async with self.pacer.slot(self.settings.chat_id):
+                with refusals(f"post in topic {thread} of the agents' group"):
+                    await self.bot.send_message(
+                        chat_id=self.settings.chat_id, message_thread_id=thread, text=piece,
+                        reply_markup=keyboard if last else None,
+                        reply_parameters=ReplyParameters(reply_to) if reply_to and number == 1 else None,
+                    )
 
     # ---- agents -------------------------------------------------------------------------------
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,18 +3,22 @@
 Telegram refuses more than about one message a second in a private chat, 20 a
 minute in a group and 30 a second in all; Slack about one a second per channel.
 A refused send is the outbox's to retry later, but a long answer in three parts
-or a burst of desk posts should simply not be refused: each send waits for its
-slot here first. Slots are reserved in call order, so one chat's parts keep
-their order, and a chat waiting for its slot never delays another chat.
+or a burst of desk posts should simply not be refused: each send takes its
+slot here (`async with pacer.slot(chat)`). Slots are reserved in call order,
+so one chat's parts keep their order, and a chat waiting for its slot never
+delays another chat. A slot counts from when its send *finished*: the
+service counts from when the request reached it, which is never later, so
+network delays can only make the gap wider, never too short.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Hashable
+from typing import AsyncIterator, Callable, Hashable
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,15 @@ class _Window:
         self.slots.append(at)
         return at
 
+    def finish(self, at: float, now: float) -> None:
+        """The send reserved for `at` is done at `now`: its slot counts from then."""
+        with contextlib.suppress(ValueError):
+            self.slots[self.slots.index(at)] = max(at, now)
+            self.slots = deque(sorted(self.slots))
+
 
 class Pacer:
-    """`await pacer.wait(chat)` before each send: per-chat rate (chosen by `rate_for`) and an overall one."""
+    """`async with pacer.slot(chat):` around each send: per-chat rate (chosen by `rate_for`) and an overall one."""
 
     def __init__(self, rate_for: Callable[[Hashable], Rate], overall: Rate | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -55,14 +65,25 @@ class Pacer:
         self._chats: dict[Hashable, _Window] = {}
         self._overall = _Window(overall) if overall else None
 
-    async def wait(self, chat: Hashable) -> None:
+    @contextlib.asynccontextmanager
+    async def slot(self, chat: Hashable) -> AsyncIterator[None]:
+        """Wait for this chat's turn (and the overall one), send inside the block."""
         window = self._chats.get(chat)
         if window is None:
             window = self._chats[chat] = _Window(self.rate_for(chat))
-        await self._sleep_until(window.reserve(self.clock()))
-        if self._overall is not None:
-            await self._sleep_until(self._overall.reserve(self.clock()))
-        self._forget_idle()
+        at = window.reserve(self.clock())
+        overall = None
+        try:
+            await self._sleep_until(at)
+            if self._overall is not None:
+                overall = self._overall.reserve(self.clock())
+                await self._sleep_until(overall)
+            yield
+        finally:
+            window.finish(at, self.clock())
+            if overall is not None and self._overall is not None:
+                self._overall.finish(overall, self.clock())
+            self._forget_idle()
 
     async def _sleep_until(self, at: float) -> None:
         delay = at - self.clock()

@@ -243,9 +243,9 @@ class SlackChannel(Channel):
         await self._post(channel, text, thread or None)
 
     async def _post(self, channel: str, text: str, thread_ts: str | None) -> None:
-        await self.pacer.wait(channel)
-        with refusals(f"message to {channel}"):
-            await self.client.chat_postMessage(channel=channel, text=escape(text), thread_ts=thread_ts, mrkdwn=False)
+        async with self.pacer.slot(channel):
+            with refusals(f"message to {channel}"):
+                await self.client.chat_postMessage(channel=channel, text=escape(text), thread_ts=thread_ts, mrkdwn=False)
 
 
 def _file_kind(files: list[dict[str, Any]]) -> Kind:

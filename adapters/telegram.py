@@ -336,9 +336,9 @@ class TelegramChannel(Channel):
 
     async def send_text(self, conversation: str, text: str, *, by_person: bool = False) -> None:
         chat_id = int(conversation) if conversation.lstrip("-").isdigit() else conversation
-        await self.pacer.wait(chat_id)
-        with refusals(f"message to chat {chat_id}"):
-            await self.application.bot.send_message(chat_id=chat_id, text=text)
+        async with self.pacer.slot(chat_id):
+            with refusals(f"message to chat {chat_id}"):
+                await self.application.bot.send_message(chat_id=chat_id, text=text)
 
 
 def _peer(request: Request) -> str:
