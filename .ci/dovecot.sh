@@ -1,18 +1,22 @@
 #!/bin/sh
 # A throw-away Dovecot IMAP server for the e-mail channel's tests.
 #
-#   .ci/dovecot.sh          install if missing, (re)start on 127.0.0.1:10143
+#   .ci/dovecot.sh          install if missing, (re)start on 127.0.0.1:10143 (plain and STARTTLS)
+#                           and 127.0.0.1:10993 (IMAPS)
 #   .ci/dovecot.sh stop     stop it
 #
 # Idempotent: run it as often as you like. It never reads or changes the system
 # Dovecot (/etc/dovecot): everything lives under $KEFU_DOVECOT_DIR
 # (default /tmp/kefu-dovecot) and runs as a separate instance (`dovecot -c`).
-# Test account: kefu@example.test / kefu-test-password (plaintext, ssl = no —
-# only ever on 127.0.0.1).
+# Test account: kefu@example.test / kefu-test-password (plaintext allowed —
+# only ever on 127.0.0.1). TLS uses the self-signed test certificate in
+# tests/data/email-tls-*.pem (for 127.0.0.1; the tests trust it explicitly).
 set -eu
 
 DIR="${KEFU_DOVECOT_DIR:-/tmp/kefu-dovecot}"
 PORT="${KEFU_DOVECOT_PORT:-10143}"
+TLS_PORT="${KEFU_DOVECOT_TLS_PORT:-10993}"
+DATA="$(cd "$(dirname "$0")/../tests/data" && pwd)"
 USER_NAME="kefu@example.test"
 PASSWORD="kefu-test-password"
 CONF="$DIR/dovecot.conf"
@@ -63,6 +67,9 @@ fi
 
 write_config() {
     mkdir -p "$DIR/run" "$DIR/state" "$DIR/mail"
+    cp "$DATA/email-tls-cert.pem" "$DIR/tls-cert.pem"
+    cp "$DATA/email-tls-key.pem" "$DIR/tls-key.pem"
+    chmod 0600 "$DIR/tls-key.pem"
     # passwd-file: user:password:uid:gid:gecos:home
     printf '%s:{PLAIN}%s:%s:%s::%s\n' "$USER_NAME" "$PASSWORD" "$MAIL_UID" "$MAIL_GID" "$DIR/mail/$USER_NAME" >"$DIR/users"
     chmod 0644 "$DIR/users"
@@ -84,7 +91,9 @@ state_dir = $DIR/state
 log_path = $DIR/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <$DIR/tls-cert.pem
+ssl_key = <$DIR/tls-key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
@@ -105,7 +114,8 @@ service imap-login {
     port = $PORT
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $TLS_PORT
   }
 }
 service anvil {
@@ -131,7 +141,9 @@ state_dir = $DIR/state
 log_path = $DIR/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_server_cert_file = $DIR/tls-cert.pem
+ssl_server_key_file = $DIR/tls-key.pem
 auth_allow_cleartext = yes
 auth_mechanisms = plain login
 mail_driver = maildir
@@ -152,7 +164,8 @@ service imap-login {
     port = $PORT
   }
   inet_listener imaps {
-    port = 0
+    listen = 127.0.0.1
+    port = $TLS_PORT
   }
 }
 service anvil {
@@ -188,7 +201,7 @@ case "${1:-start}" in
         write_config
         dovecot -c "$CONF"
         wait_listening
-        echo "dovecot test instance on 127.0.0.1:$PORT (user $USER_NAME, config $CONF)"
+        echo "dovecot test instance on 127.0.0.1:$PORT, IMAPS on $TLS_PORT (user $USER_NAME, config $CONF)"
         ;;
     *)
         echo "usage: $0 [start|stop]" >&2

@@ -13,6 +13,7 @@ import random
 from abc import ABC, abstractmethod
 from typing import Awaitable, Callable
 
+from adapters.env import SettingsError
 from bot.message import Message, Reply, Style
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class RetryLater(SendError):
 
 class Unreachable(SendError):
     """The buyer cannot be reached at all (blocked the bot, chat or account gone): retrying is pointless."""
+
+
 Rejecter = Callable[[str, str, str], Awaitable[None]]  # channel, payload, error
 # An incoming message that gets no answer (a machine's mail, a colleague's note): kept with `status` and `flags`.
 Keeper = Callable[..., Awaitable[bool]]  # (message, *, direction, status, flags) -> newly kept
@@ -51,7 +54,7 @@ async def _keep_in_log(message: Message, *, direction: str, status: str, flags: 
     return True
 
 
-async def _log_only(channel: str, payload: str, error: str) -> None:
+async def log_only(channel: str, payload: str, error: str) -> None:
     log.warning("%s: could not read a payload (%s); nowhere to keep it", channel, error)
 
 
@@ -65,7 +68,7 @@ class Channel(ABC):
 
     def __init__(self, handle: Handler) -> None:
         self.handle = handle
-        self.reject: Rejecter = _log_only  # `kefu run` points it at the store
+        self.reject: Rejecter = log_only  # `kefu run` points it at the store
         self.keep: Keeper = _keep_in_log  # `kefu run` points it at the store (Store.keep)
 
     async def rejected(self, payload: str, error: str) -> None:
@@ -102,8 +105,8 @@ class Channel(ABC):
             try:
                 await self.serve()
                 return
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, SettingsError):
+                raise  # stopped, or a setting to fix (a refused token): reconnecting cannot help
             except Exception as exc:  # noqa: BLE001 - any transport failure means: wait and retry
                 log.warning("%s channel stopped (%s); reconnecting in %.0f s", self.name, exc, delay)
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))

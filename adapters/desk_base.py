@@ -6,6 +6,11 @@ messages follow into it, translated; what agents write there becomes a reply
 or a command. Everything that decides lives in `bot.desk.actions.AgentDesk`; a desk
 only shows and asks. Each service's module implements the few abstract
 methods that post and serve.
+
+Only agents act: a button, command or reply counts when it comes from the
+desk's own chat or channel and from an agent — anyone there, or with
+KEFU_DESK_AGENTS only the people it lists. Anything else is refused, logged
+and kept in `rejected`.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import logging
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterable, Mapping
 
 from adapters import desk_format as fmt
-from adapters.base import Channel
+from adapters import env as envvars
+from adapters.base import Channel, Rejecter, log_only
 from adapters.ordering import KeyedLocks
 from bot.desk.actions import AgentDesk, Card, DeskError, Sent
 from bot.store.views import Conversation
@@ -42,6 +48,15 @@ class Notice:
     refresh: bool = False  # the conversation changed hands: redraw the card
 
 
+AGENTS = "KEFU_DESK_AGENTS"
+
+
+def agents_from_env(env: Mapping[str, str]) -> frozenset[str] | None:
+    """KEFU_DESK_AGENTS: Telegram user ids or @usernames, Slack member ids (U…), comma-separated; None: everyone in the desk."""
+    listed = envvars.names(env, AGENTS)
+    return None if listed is None else frozenset(name.lstrip("@") for name in listed)
+
+
 def parse_command(text: str, prefix: str) -> tuple[str, str] | None:
     """("raw", "Privet") for "!raw Privet" (or "/raw@kefu_bot Privet"); None for an ordinary reply.
 
@@ -59,13 +74,25 @@ class DeskChannel(ABC):
     name = "desk"
     prefix = "!"  # what starts a command
 
-    def __init__(self, desk: AgentDesk, takes: Takes | None = None) -> None:
+    def __init__(self, desk: AgentDesk, takes: Takes | None = None, agents: frozenset[str] | None = None) -> None:
         self.desk = desk
         self.takes: Takes = takes or (lambda conversation: True)
+        self.agents = agents
+        self.reject: Rejecter = log_only  # `kefu run` points it at the store
         self._order = KeyedLocks()
 
-    # Reconnect with back-off exactly as the buyer channels do (written once, in adapters/base.py).
+    # Reconnect with back-off and keep what cannot be taken exactly as the buyer channels do (adapters/base.py).
     serve_forever = Channel.serve_forever
+    rejected = Channel.rejected
+
+    def is_agent(self, ids: Iterable[str]) -> bool:
+        """Whether someone already in the desk (a user id, a username) may act: everyone, or the listed agents."""
+        return self.agents is None or any(str(i).lower().lstrip("@") in self.agents for i in ids if i)
+
+    async def refuse(self, payload: str, why: str) -> None:
+        """A desk action that does not count: logged and kept, never acted on."""
+        log.warning("%s: refused %s", self.name, why)
+        await self.rejected(payload, f"desk action refused: {why}")
 
     @abstractmethod
     async def serve(self) -> None:

@@ -186,6 +186,11 @@ def handed_off_again(card: Card) -> str:
     return f"🔁 Handed to people again: {REASONS.get(card.reason or '', card.reason or 'not recorded')}"
 
 
+def card_refused(why: str, prefix: str) -> str:
+    return (f"⚠️ Slack refused this card's buttons ({why}), so it is shown as plain text. "
+            f"Use {prefix}claim, {prefix}release and {prefix}close in this thread instead.")
+
+
 def help_text(prefix: str) -> str:
     lines = ["Write here to answer the buyer: kefu translates your reply into their language.", "Commands:"]
     lines += [f"{prefix}{name}{arg} — {what}" for name, arg, what in COMMANDS]

@@ -11,11 +11,18 @@ channel's `message` listener matches every message. So the desk takes the
 messages of its channel in a global middleware, which runs before any
 listener, acks at once and works in the background (Slack wants an answer
 within 3 seconds; a translation may take longer).
+
+A card is Block Kit within Slack's limits, counted after escaping (a section
+holds 3,000 characters of `&amp;`-escaped text, a message 50 blocks); a card
+Slack still refuses is posted as plain text, and the thread says why and
+which commands stand in for the buttons. Buttons and thread replies count
+only in the desk channel and from agents (KEFU_DESK_AGENTS, when set).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -33,15 +40,17 @@ from adapters import desk_format as fmt
 from adapters import env as envvars
 from adapters.asgi import AsgiServer
 from adapters.chunks import split_text
-from adapters.desk_base import DeskChannel, Notice, Takes
+from adapters.desk_base import DeskChannel, Notice, Takes, agents_from_env
 from adapters.ordering import KeyedLocks
 from adapters.slack import MAX_CHARS, SlackSettings, escape, serve_bolt
+from adapters.slack_send import pacer_for, refusals
 from bot.desk.actions import AgentDesk, Card
 
 log = logging.getLogger(__name__)
 
 ACTION = "kefu_desk_"  # action_id prefix: kefu_desk_claim, _release, _close, _send
-SECTION_CHARS = 2500  # a text object holds 3000 characters, escaped; leave room for &amp; and co.
+SECTION_CHARS = 3000  # what a section's text object holds, counted after escaping
+MAX_BLOCKS = 50  # in one message
 DESK_PORT = 3001  # a desk app of its own listens beside the buyer app (3000)
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 _MARKUP = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")  # <@U1>, <#C1|name>, <https://x|label>, <!here>
@@ -53,6 +62,7 @@ class SlackDeskSettings:
     channel: str  # the agents' channel id
     slack: SlackSettings  # the app the desk speaks as
     shared: bool  # True: the buyer channel's app (KEFU_SLACK_*), False: KEFU_SLACK_DESK_* of its own
+    agents: frozenset[str] | None = None  # member ids allowed to act; None: everyone in the channel
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SlackDeskSettings:
@@ -65,13 +75,13 @@ class SlackDeskSettings:
             )
         token = envvars.text(env, "KEFU_SLACK_DESK_BOT_TOKEN")
         if token is None or token == envvars.text(env, "KEFU_SLACK_BOT_TOKEN"):
-            return cls(channel, SlackSettings.from_env(env), shared=True)
+            return cls(channel, SlackSettings.from_env(env), shared=True, agents=agents_from_env(env))
         prefix = "KEFU_SLACK_DESK_"
         own = {"KEFU_SLACK_" + key[len(prefix):]: value for key, value in env.items() if key.startswith(prefix)}
         own.setdefault("KEFU_SLACK_PORT", str(DESK_PORT))
         own.setdefault("KEFU_SLACK_API_URL", env.get("KEFU_SLACK_API_URL", ""))
         try:
-            return cls(channel, SlackSettings.from_env(own), shared=False)
+            return cls(channel, SlackSettings.from_env(own), shared=False, agents=agents_from_env(env))
         except envvars.SettingsError as exc:  # name the variables the operator actually set
             raise envvars.SettingsError(str(exc).replace("KEFU_SLACK_", "KEFU_SLACK_DESK_")) from None
 
@@ -84,8 +94,9 @@ class SlackDesk(DeskChannel):
         self, desk: AgentDesk, settings: SlackDeskSettings, *, app: AsyncApp | None = None, takes: Takes | None = None
     ) -> None:
         """`app`: the buyer channel's Bolt app, when the desk shares it (that channel then serves both)."""
-        super().__init__(desk, takes)
+        super().__init__(desk, takes, settings.agents)
         self.settings = settings
+        self.pacer = pacer_for(settings.slack.bot_token, settings.slack.pace)
         self.serves = app is None
         if app is None:
             s = settings.slack
@@ -117,10 +128,24 @@ class SlackDesk(DeskChannel):
     # ---- showing ------------------------------------------------------------------------------
     async def open_card(self, card: Card) -> str:
         text = fmt.card_text(card, self.desk.agent_language)
-        posted = await self.client.chat_postMessage(
-            channel=self.settings.channel, text=escape(_headline(text)), blocks=_card_blocks(text, card.conversation.id)
-        )
+        try:
+            posted = await self._say(text=escape(_headline(text)), blocks=_card_blocks(text, card.conversation.id))
+        except SlackApiError as exc:
+            if not str(exc.response.get("error", "")).startswith("invalid_blocks"):
+                raise
+            return await self._card_as_text(text, exc)
         return self._ref(posted["ts"])
+
+    async def _card_as_text(self, text: str, refused: SlackApiError) -> str:
+        """Slack refused the card's blocks: show it as plain text, and say so where agents look."""
+        why = refused.response.get("error") + "".join(f"; {e}" for e in refused.response.get("errors") or [])
+        log.error("slack desk: Slack refused a card (%s); posting it as plain text", why)
+        first, *rest = split_text(text, MAX_CHARS)
+        ref = self._ref((await self._say(text=escape(first), mrkdwn=False))["ts"])
+        for piece in rest:
+            await self.post(ref, piece)
+        await self.post(ref, fmt.card_refused(why, self.prefix))
+        return ref
 
     async def card_again(self, desk_ref: str, card: Card) -> None:
         await self._redraw(desk_ref, card)
@@ -128,19 +153,28 @@ class SlackDesk(DeskChannel):
 
     async def post(self, desk_ref: str, text: str) -> None:
         for piece in split_text(text, MAX_CHARS):
-            await self.client.chat_postMessage(
-                channel=self.settings.channel, thread_ts=self._thread(desk_ref), text=escape(piece), mrkdwn=False
-            )
+            await self._say(thread_ts=self._thread(desk_ref), text=escape(piece), mrkdwn=False)
+
+    async def _say(self, **message: Any) -> Any:
+        """chat.postMessage in the desk channel, in its turn; refusals raised as what they mean."""
+        async with self.pacer.slot(self.settings.channel):
+            with refusals(f"post in the desk channel {self.settings.channel}"):
+                return await self.client.chat_postMessage(channel=self.settings.channel, **message)
 
     async def _redraw(self, desk_ref: str, card: Card) -> None:
         text = fmt.card_text(card, self.desk.agent_language)
         try:
-            await self.client.chat_update(
-                channel=self.settings.channel, ts=self._thread(desk_ref), text=escape(_headline(text)),
-                blocks=_card_blocks(text, card.conversation.id),
-            )
-        except SlackApiError as exc:  # the card was deleted: the thread still works
-            log.warning("slack desk: could not redraw the card at %s (%s)", desk_ref, exc.response.get("error"))
+            async with self.pacer.slot(self.settings.channel):
+                with refusals(f"card update in {self.settings.channel}"):
+                    await self.client.chat_update(
+                        channel=self.settings.channel, ts=self._thread(desk_ref), text=escape(_headline(text)),
+                        blocks=_card_blocks(text, card.conversation.id),
+                    )
+        except SlackApiError as exc:  # the card was deleted, or refused: the thread still works
+            error = exc.response.get("error")
+            log.warning("slack desk: could not redraw the card at %s (%s)", desk_ref, error)
+            if str(error).startswith("invalid_blocks"):
+                await self.post(desk_ref, fmt.card_refused(str(error), self.prefix) + "\n\n" + text)
 
     async def _show(self, notice: Notice, conversation_id: int, user: str) -> None:
         conversation = await self.desk.conversation(conversation_id)
@@ -148,12 +182,14 @@ class SlackDesk(DeskChannel):
         if ref is None or not self.owns(ref):
             return
         if notice.private:
-            await self.client.chat_postEphemeral(
-                channel=self.settings.channel, user=user, thread_ts=self._thread(ref), text=escape(notice.text)
-            )
+            async with self.pacer.slot(self.settings.channel):
+                with refusals(f"note to {user} in {self.settings.channel}"):
+                    await self.client.chat_postEphemeral(
+                        channel=self.settings.channel, user=user, thread_ts=self._thread(ref), text=escape(notice.text)
+                    )
         elif notice.draft:
-            await self.client.chat_postMessage(
-                channel=self.settings.channel, thread_ts=self._thread(ref), text=escape(notice.text),
+            await self._say(
+                thread_ts=self._thread(ref), text=escape(notice.text),
                 blocks=[*_sections(notice.text), _buttons(("Send anyway", "send", f"{conversation_id}:{notice.draft}", "danger"))],
             )
         else:
@@ -183,6 +219,9 @@ class SlackDesk(DeskChannel):
             if conversation is None:
                 return
             user = event["user"]
+            if not self.is_agent((user,)):
+                await self.refuse(json.dumps(event, ensure_ascii=False), f"a reply in thread {thread} from {user}, not an agent")
+                return
             agent = await self.agent_name(user)
             notice = await self.agent_wrote(conversation, agent, await self._plain(event.get("text") or ""), _resolve)
             await self._show(notice, conversation.id, user)
@@ -190,6 +229,11 @@ class SlackDesk(DeskChannel):
     async def _on_action(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user = body["user"]["id"]
+        where = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if where != self.settings.channel or not self.is_agent((user,)):
+            why = f"button {action.get('action_id')} pressed by {user} in {where}, not an agent in the desk channel"
+            await self.refuse(json.dumps(body, ensure_ascii=False), why)
+            return
         agent = await self.agent_name(user)
         name = action["action_id"][len(ACTION):]
         conversation, _, draft = (action.get("value") or "").partition(":")
@@ -253,7 +297,7 @@ class SlackDesk(DeskChannel):
         if not self.serves:
             log.info("slack desk: channel %s, served by the Slack buyer channel's app", self.settings.channel)
             return
-        await serve_bolt(self, self.app, self.settings.slack, "slack desk")
+        await serve_bolt(self, self.app, self.settings.slack, "slack desk", token_setting="KEFU_SLACK_DESK_BOT_TOKEN", desk=True)
 
 
 async def _ignore() -> None:
@@ -270,11 +314,16 @@ def _headline(card_text: str) -> str:
     return "\n".join(card_text.splitlines()[:2])
 
 
-def _sections(text: str) -> list[dict[str, Any]]:
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": escape(piece), "verbatim": True}}
-        for piece in split_text(text, SECTION_CHARS)
-    ]
+def _escaped_length(char: str) -> int:
+    return len(escape(char))  # "&" counts 5, "<" and ">" 4: what Slack counts
+
+
+def _sections(text: str, room: int = MAX_BLOCKS - 1) -> list[dict[str, Any]]:
+    """Sections of at most 3,000 escaped characters, at most `room` of them (the rest is cut, marked)."""
+    pieces = split_text(text, SECTION_CHARS, _escaped_length)
+    if len(pieces) > room:
+        pieces = pieces[: room - 1] + ["… (too long for one Slack message: the rest is cut)"]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": escape(piece), "verbatim": True}} for piece in pieces]
 
 
 def _buttons(*buttons: tuple[str, str, str, str | None]) -> dict[str, Any]:

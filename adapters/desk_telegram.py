@@ -6,6 +6,11 @@ queries, answered); agents answer the buyer by writing in the topic, and
 messages only one member sees: a refused button press is answered with an
 alert to whoever pressed, a refused command with a reply to that message.
 
+Only the agents' group counts: a desk button pressed anywhere else (a
+buyer's private chat with a forged callback) or by someone not in
+KEFU_DESK_AGENTS is refused and kept in `rejected`. Posts wait for their
+slot in the group's flood budget (adapters/telegram_send.py).
+
 By default the desk is the shop's own bot and rides on the Telegram buyer
 channel's Application; with KEFU_TELEGRAM_DESK_TOKEN it is a bot of its own
 that polls by itself.
@@ -28,9 +33,10 @@ from adapters import desk_format as fmt
 from adapters import env as envvars
 from adapters import telegram as buyer_channel
 from adapters.chunks import split_text, utf16_units
-from adapters.desk_base import DeskChannel, Notice, Takes
+from adapters.desk_base import DeskChannel, Notice, Takes, agents_from_env
 from adapters.ordering import KeyedLocks
 from adapters.telegram import MAX_UNITS, TokenRejected
+from adapters.telegram_send import Pace, pacer_for, refusals
 from bot.desk.actions import AgentDesk, Card
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,8 @@ class TelegramDeskSettings:
     token: str = field(repr=False)
     shared: bool = True  # the shop's bot (KEFU_TELEGRAM_TOKEN), not one of its own
     base_url: str = "https://api.telegram.org/bot"
+    agents: frozenset[str] | None = None  # user ids / usernames allowed to act; None: everyone in the group
+    pace: Pace = Pace()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TelegramDeskSettings:
@@ -62,7 +70,10 @@ class TelegramDeskSettings:
                 "the Telegram desk needs a bot: set KEFU_TELEGRAM_DESK_TOKEN, or KEFU_TELEGRAM_TOKEN to use the shop's bot"
             )
         base_url = envvars.text(env, "KEFU_TELEGRAM_DESK_API_URL") or envvars.text(env, "KEFU_TELEGRAM_API_URL")
-        return cls(int(chat), token, shared=own in (None, shop), base_url=base_url or cls.base_url)
+        return cls(
+            int(chat), token, shared=own in (None, shop), base_url=base_url or cls.base_url,
+            agents=agents_from_env(env), pace=Pace.from_env(env),
+        )
 
 
 class _PerTopic(BaseUpdateProcessor):
@@ -101,8 +112,9 @@ class TelegramDesk(DeskChannel):
         takes: Takes | None = None,
     ) -> None:
         """`application`: the Telegram buyer channel's, when the desk is the shop's bot (that channel then serves both)."""
-        super().__init__(desk, takes)
+        super().__init__(desk, takes, settings.agents)
         self.settings = settings
+        self.pacer = pacer_for(settings.token, settings.pace)
         self.serves = application is None
         if application is None:
             buyer_channel.redact.tokens.add(settings.token)  # PTB and httpx log URLs, which hold the token
@@ -132,7 +144,9 @@ class TelegramDesk(DeskChannel):
 
     # ---- showing ------------------------------------------------------------------------------
     async def open_card(self, card: Card) -> str:
-        topic = await self.bot.create_forum_topic(chat_id=self.settings.chat_id, name=fmt.topic_name(card.conversation))
+        async with self.pacer.slot(self.settings.chat_id):
+            with refusals("new topic in the agents' group"):
+                topic = await self.bot.create_forum_topic(chat_id=self.settings.chat_id, name=fmt.topic_name(card.conversation))
         await self._send(topic.message_thread_id, fmt.card_text(card, self.desk.agent_language), _card_keyboard(card.conversation.id))
         return self._ref(topic.message_thread_id)
 
@@ -147,11 +161,13 @@ class TelegramDesk(DeskChannel):
         pieces = split_text(text, MAX_UNITS, utf16_units)
         for number, piece in enumerate(pieces, 1):
             last = number == len(pieces)
-            await self.bot.send_message(
-                chat_id=self.settings.chat_id, message_thread_id=thread, text=piece,
-                reply_markup=keyboard if last else None,
-                reply_parameters=ReplyParameters(reply_to) if reply_to and number == 1 else None,
-            )
+            async with self.pacer.slot(self.settings.chat_id):
+                with refusals(f"post in topic {thread} of the agents' group"):
+                    await self.bot.send_message(
+                        chat_id=self.settings.chat_id, message_thread_id=thread, text=piece,
+                        reply_markup=keyboard if last else None,
+                        reply_parameters=ReplyParameters(reply_to) if reply_to and number == 1 else None,
+                    )
 
     # ---- agents -------------------------------------------------------------------------------
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -161,6 +177,9 @@ class TelegramDesk(DeskChannel):
             return  # the General topic, or service messages
         conversation = await self.desk.find(self._ref(message.message_thread_id))
         if conversation is None:
+            return
+        if not self.is_agent((str(user.id), user.username or "")):
+            await self.refuse(update.to_json(), f"a message in topic {message.message_thread_id} from {user.id}, not an agent")
             return
         notice = await self.agent_wrote(conversation, self._agent(user), message.text, self._resolve)
         if notice.private:
@@ -173,6 +192,12 @@ class TelegramDesk(DeskChannel):
         _, action, conversation, *rest = (query.data or "").split(":") + ["", ""]
         if not conversation.isdigit():
             await query.answer()
+            return
+        where = query.message.chat.id if query.message is not None else None
+        user = query.from_user
+        if where != self.settings.chat_id or not self.is_agent((str(user.id), user.username or "")):
+            await self.refuse(update.to_json(), f"button {query.data!r} pressed by {user.id} in chat {where}, not an agent in the desk")
+            await query.answer("Only the shop's agents can do this, in their group.", show_alert=True)
             return
         agent = self._agent(query.from_user)
         if action == "send":

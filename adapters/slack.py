@@ -7,6 +7,10 @@ timestamp (401 otherwise) and acks before the pipeline runs, so Slack's
 retries (`X-Slack-Retry-Num`) are acked at once; they carry the same
 `client_msg_id`, which the store de-duplicates, so a retry never gets a second
 answer. Socket Mode is the other way in, for servers Slack cannot reach.
+
+Before reporting ready the bot token is checked (auth.test) with its scopes.
+Sends wait for their slot and never retry by themselves: a refusal is raised
+as `RetryLater` or `Unreachable` for the outbox (adapters/slack_send.py).
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ from starlette.routing import Route
 
 from adapters import env as envvars
 from adapters.asgi import AsgiServer
-from adapters.base import Channel, Handler
+from adapters.base import Channel, Handler, SendError
 from adapters.chunks import split_text
 from adapters.ordering import KeyedLocks
+from adapters.pacing import Rate
+from adapters.slack_send import PACE, SEND_FAILURES, check_credentials, pacer_for, refusals
 from bot.message import Kind, Message, Style
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,7 @@ class SlackSettings:
     listen: str = "127.0.0.1"
     port: int = 3000
     api_url: str | None = None  # the Web API base, e.g. https://slack.com/api/ (tests point it at a fake)
+    pace: Rate = PACE  # messages per channel
 
     def __post_init__(self) -> None:
         if not self.bot_token.startswith("xoxb-"):
@@ -79,6 +86,7 @@ class SlackSettings:
             listen=envvars.text(env, "KEFU_SLACK_LISTEN") or defaults["listen"].default,
             port=envvars.number(env, "KEFU_SLACK_PORT", defaults["port"].default),
             api_url=envvars.text(env, "KEFU_SLACK_API_URL"),
+            pace=Rate(*envvars.rate(env, "KEFU_SLACK_PACE", (PACE.count, PACE.window))),
         )
 
 
@@ -105,11 +113,12 @@ def events_app(app: AsyncApp, name: str) -> Starlette:
     return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"])])
 
 
-async def serve_bolt(owner: Any, app: AsyncApp, settings: SlackSettings, name: str) -> None:
-    """Serve a Bolt app over HTTP (uvicorn) or Socket Mode until cancelled.
+async def serve_bolt(owner: Any, app: AsyncApp, settings: SlackSettings, name: str, *, token_setting: str = "KEFU_SLACK_BOT_TOKEN", desk: bool = False) -> None:
+    """Check the token, then serve a Bolt app over HTTP (uvicorn) or Socket Mode until cancelled.
 
     `owner.ready` is set while requests can arrive; `owner.server` holds the HTTP server.
     """
+    await check_credentials(app.client, token_setting, desk=desk)
     if settings.mode == "socket":
         handler = AsyncSocketModeHandler(app, settings.app_token)
         try:
@@ -159,10 +168,12 @@ class SlackChannel(Channel):
         self.server: AsgiServer | None = None
         self._people: dict[str, Person] = {}
         self._order = KeyedLocks()
+        self.pacer = pacer_for(settings.bot_token, settings.pace)
+        self.serves_desk = False  # a desk riding on this app sets it: its scopes are checked too
 
     # ---- serving -----------------------------------------------------------------------------
     async def serve(self) -> None:
-        await serve_bolt(self, self.app, self.settings, "slack")
+        await serve_bolt(self, self.app, self.settings, "slack", desk=self.serves_desk)
 
     # ---- events → pipeline → replies ---------------------------------------------------------
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -209,8 +220,14 @@ class SlackChannel(Channel):
         return self._people[user]
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        if isinstance(error, SEND_FAILURES):  # the event was fine; sending was not
+            log.warning("slack: event %s: a send failed: %s", (body or {}).get("event_id"), error)
+            return
         log.error("slack: event %s failed: %r", (body or {}).get("event_id"), error, exc_info=error)
         await self.rejected(json.dumps(body or {}, ensure_ascii=False, default=str), f"{type(error).__name__}: {error}")
+
+    def split(self, text: str) -> list[str]:
+        return split_text(text, MAX_CHARS)
 
     async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         """`conversation` is a DM channel id, or "channel:thread_ts" for a thread in a shared channel."""
@@ -218,8 +235,9 @@ class SlackChannel(Channel):
         await self._post(channel, text, thread or None)
 
     async def _post(self, channel: str, text: str, thread_ts: str | None) -> None:
-        for piece in split_text(text, MAX_CHARS):
-            await self.client.chat_postMessage(channel=channel, text=escape(piece), thread_ts=thread_ts, mrkdwn=False)
+        async with self.pacer.slot(channel):
+            with refusals(f"message to {channel}"):
+                await self.client.chat_postMessage(channel=channel, text=escape(text), thread_ts=thread_ts, mrkdwn=False)
 
 
 def _file_kind(files: list[dict[str, Any]]) -> Kind:

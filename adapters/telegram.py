@@ -3,8 +3,11 @@
 Buyers write to the bot in private chats. Long polling needs nothing but the
 token; webhook mode serves Telegram's POSTs from our own uvicorn server and
 checks the secret token Telegram echoes in `X-Telegram-Bot-Api-Secret-Token`.
-Answers go out as plain text (no parse_mode), so nothing needs escaping, cut
-at Telegram's 4096-character limit. The adapter holds PTB's `Application`;
+Answers go out as plain text (no parse_mode), so nothing needs escaping, and
+`split` cuts them at Telegram's 4096 UTF-16 units. Sends wait for their slot
+(adapters/telegram_send.py) and never retry by themselves: a refusal is
+raised as `RetryLater` or `Unreachable` for the outbox. Before reporting
+ready the token is checked (getMe). The adapter holds PTB's `Application`;
 it never subclasses the SDK.
 """
 
@@ -31,8 +34,9 @@ from telegram.ext import Application, BaseUpdateProcessor, CommandHandler, Conte
 
 from adapters import env as envvars
 from adapters.asgi import AsgiServer
-from adapters.base import Channel, Handler
+from adapters.base import Channel, Handler, SendError
 from adapters.chunks import split_text, utf16_units
+from adapters.telegram_send import SEND_FAILURES, Pace, pacer_for, refusals
 from adapters.ordering import KeyedLocks
 from bot.message import Kind, Message, Style
 
@@ -55,7 +59,7 @@ MENU = [BotCommand("help", "What I can help with"), BotCommand("human", "Talk to
 HelpText = Callable[[str | None], Awaitable[str]]
 
 
-class TokenRejected(RuntimeError):
+class TokenRejected(envvars.CredentialsRejected):
     """Telegram refused the bot token. PTB's own error quotes the token; this one never does."""
 
 
@@ -68,6 +72,7 @@ class TelegramSettings:
     listen: str = "127.0.0.1"
     port: int = 8443
     base_url: str = "https://api.telegram.org/bot"
+    pace: Pace = Pace()
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -94,6 +99,7 @@ class TelegramSettings:
             listen=envvars.text(env, "KEFU_TELEGRAM_LISTEN") or defaults["listen"].default,
             port=envvars.number(env, "KEFU_TELEGRAM_PORT", defaults["port"].default),
             base_url=envvars.text(env, "KEFU_TELEGRAM_API_URL") or defaults["base_url"].default,
+            pace=Pace.from_env(env),
         )
 
     @property
@@ -198,6 +204,7 @@ class TelegramChannel(Channel):
         self.settings = settings
         self.help_text = help_text
         self.application = self._build_application()
+        self.pacer = pacer_for(settings.token, settings.pace)
         self.ready = asyncio.Event()  # set once updates can arrive
         self.server: AsgiServer | None = None
         self._failed: set[int] = set()  # webhook updates whose handling failed (answered 500)
@@ -304,7 +311,7 @@ class TelegramChannel(Channel):
                 await self._answer(message)
             return
         user = update.effective_user
-        await self.send_text(str(update.effective_chat.id), await self.help_text(user.language_code if user else None))
+        await self._deliver(str(update.effective_chat.id), await self.help_text(user.language_code if user else None))
 
     async def _answer(self, message: Message) -> None:
         """Stored and decided; the answer is in the outbox, which sends it through `send_text`."""
@@ -312,16 +319,24 @@ class TelegramChannel(Channel):
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(context.error, SEND_FAILURES):  # the update was fine; sending was not
+            log.warning("telegram: update %s: a send failed: %s", update_id, context.error)
+            return
         if update_id is not None:
             self._failed.add(update_id)
         log.error("telegram: update %s failed: %r", update_id, context.error, exc_info=context.error)
         payload = update.to_json() if isinstance(update, Update) else repr(update)
         await self.rejected(payload, f"{type(context.error).__name__}: {context.error}")
 
+    def split(self, text: str) -> list[str]:
+        """Parts of at most 4096 UTF-16 code units: plain text, so what is counted is what Telegram counts."""
+        return split_text(text, MAX_UNITS, utf16_units)
+
     async def send_text(self, conversation: str, text: str, *, by_person: bool = False, language: str | None = None) -> None:
         chat_id = int(conversation) if conversation.lstrip("-").isdigit() else conversation
-        for piece in split_text(text, MAX_UNITS, utf16_units):
-            await self.application.bot.send_message(chat_id=chat_id, text=piece)
+        async with self.pacer.slot(chat_id):
+            with refusals(f"message to chat {chat_id}"):
+                await self.application.bot.send_message(chat_id=chat_id, text=text)
 
 
 def _peer(request: Request) -> str:

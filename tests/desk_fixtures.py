@@ -91,3 +91,13 @@ async def desk_ref_of(store: Any, channel: str, conversation: str, timeout: floa
 def with_text(calls: list[dict[str, Any]], *parts: str) -> list[dict[str, Any]]:
     """The calls whose text has every one of `parts`."""
     return [call for call in calls if all(part in str(call.get("text", "")) for part in parts)]
+
+
+async def rejected_rows(store: Any, count: int, timeout: float = 5.0) -> list[Any]:
+    """The store's rejected rows once there are `count` of them (refused desk actions are kept in the background)."""
+    deadline = time.monotonic() + timeout
+    while len(rows := await store.rejected()) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {count} rejected row(s), got {len(rows)}")
+        await asyncio.sleep(0.02)
+    return list(rows)

@@ -13,27 +13,30 @@ import httpx
 import pytest
 
 from adapters.desk_slack import SlackDesk, SlackDeskSettings
+from bot.desk.actions import Card, Line
+from bot.models import Conversation
 from adapters.env import SettingsError
 from adapters.slack import EVENTS_PATH
 from bot.serve.runner import Runner
 from tests.channel_fixtures import fake_slack, running, warm_detector  # noqa: F401
 from tests.desk_fixtures import (  # noqa: F401
     AGENT_REPLY, AGENT_REPLY_RU, FRIDAY_13, FRIDAY_13_RU, HANDOFF, HANDOFF_EN, LATER, LATER_EN, ORDER,
-    desk_ref_of, desk_table, kefu_app, until, with_text,
+    desk_ref_of, desk_table, kefu_app, rejected_rows, until, with_text,
 )
 from tests.fakes import FakeSlack
 from tests.fakes import slack_factories as sf
 
 SECRET = "slack-signing-secret-for-desk-tests"
+FAST = "1/0.02"  # Slack's pace per channel, 50 times faster: tests stay quick
 DESK = "C0AGENTS"
 BUYER, BUYER_DM = "U0IVAN", "D0IVAN"
-LINA, WANG = "U0LINA", "U0WANG"
+LINA, WANG, MALLORY = "U0LINA", "U0WANG", "U0MALLORY"
 
 
 def environment(fake: FakeSlack) -> dict[str, str]:
     return {
         "KEFU_SLACK_BOT_TOKEN": "xoxb-test", "KEFU_SLACK_SIGNING_SECRET": SECRET, "KEFU_SLACK_PORT": "0",
-        "KEFU_SLACK_API_URL": f"{fake.url}/api/", "KEFU_SLACK_DESK_CHANNEL": DESK,
+        "KEFU_SLACK_API_URL": f"{fake.url}/api/", "KEFU_SLACK_DESK_CHANNEL": DESK, "KEFU_SLACK_PACE": FAST,
     }
 
 
@@ -89,11 +92,14 @@ def buttons(call: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture
-async def team(kefu_app, fake_slack):  # type: ignore[no-untyped-def]
+async def team(kefu_app, fake_slack, request):  # type: ignore[no-untyped-def]
+    """`parametrize("team", [{...}], indirect=True)` adds environment settings."""
     fake_slack.add_user(BUYER, real_name="Ivan Petrov", locale="ru-RU", tz="Europe/Moscow")
     fake_slack.add_user(LINA, real_name="Lina Chen")
     fake_slack.add_user(WANG, real_name="Wang Wei")
-    runner = Runner(kefu_app, ["slack"], environment(fake_slack))
+    fake_slack.add_channel(DESK)
+    fake_slack.add_channel(BUYER_DM)
+    runner = Runner(kefu_app, ["slack"], {**environment(fake_slack), **getattr(request, "param", {})})
     async with running(runner.channels["slack"]), httpx.AsyncClient() as client:
         yield Team(runner, fake_slack, client)
 
@@ -219,9 +225,10 @@ async def test_a_desk_app_of_its_own_serves_its_own_endpoint(kefu_app, fake_slac
     from tests.factories import buyer_message
 
     fake_slack.add_user(LINA, real_name="Lina Chen")
+    fake_slack.add_channel(DESK)
     settings = SlackDeskSettings.from_env({
         "KEFU_SLACK_DESK_CHANNEL": DESK, "KEFU_SLACK_DESK_BOT_TOKEN": "xoxb-desk", "KEFU_SLACK_DESK_SIGNING_SECRET": SECRET,
-        "KEFU_SLACK_DESK_PORT": "0", "KEFU_SLACK_API_URL": f"{fake_slack.url}/api/",
+        "KEFU_SLACK_DESK_PORT": "0", "KEFU_SLACK_API_URL": f"{fake_slack.url}/api/", "KEFU_SLACK_DESK_PACE": FAST,
     })
     p = kefu_app.pipeline
     desk = SlackDesk(AgentDesk(kefu_app.store, kefu_app.brains, p.detector, p.translator, kefu_app.settings, p.clock), settings)
@@ -239,3 +246,86 @@ async def test_a_desk_app_of_its_own_serves_its_own_endpoint(kefu_app, fake_slac
         response = await client.post(url, content=elsewhere, headers=sf.signed_request_headers(elsewhere, SECRET))
         assert response.status_code == 200  # acked, so Slack does not retry it; nothing to do
     assert all(call.get("thread_ts") or call.get("blocks") for call in fake_slack.calls("chat.postMessage"))
+
+
+# ---- who may act, and cards Slack accepts ---------------------------------------------------
+
+
+async def test_a_click_from_another_channel_by_a_stranger_claims_nothing_and_is_kept(team: Team) -> None:
+    await hand_off(team)
+    conversation = await team.conversation()
+    forged = sf.block_actions_payload("kefu_desk_claim", str(conversation.id), user=MALLORY, channel="C0RANDOM")
+    await team._post(forged)
+    kept = await rejected_rows(team.runner.kefu.store, 1)
+    assert (await team.conversation()).state == "waiting" and not team.to_buyer("Mallory")
+    assert len(kept) == 1 and "not an agent in the desk channel" in kept[0].error and MALLORY in kept[0].payload
+
+
+@pytest.mark.parametrize("team", [{"KEFU_DESK_AGENTS": f"{LINA}"}], indirect=True)
+async def test_with_a_list_of_agents_only_they_act_in_the_desk(team: Team) -> None:
+    await hand_off(team)
+    await team.press(WANG, "claim")  # in the desk channel, but not on the list
+    await team.agent(WANG, "!claim")
+    assert len(await rejected_rows(team.runner.kefu.store, 2)) == 2
+    assert (await team.conversation()).state == "waiting"
+    await team.press(LINA, "claim")
+    await until(lambda: team.to_buyer("Lina"), what="the listed agent's claim")
+
+
+async def test_buyer_text_that_looks_like_a_desk_command_stays_buyer_text(team: Team) -> None:
+    await team.buyer("!claim")
+    conversation = await until_stored(team, "!claim")
+    assert conversation.state != "held" and conversation.agent is None
+    assert not team.in_thread("took this conversation") and await team.runner.kefu.store.rejected() == []
+
+
+async def until_stored(team: Team, text: str, timeout: float = 10.0) -> Any:
+    """The buyer's conversation once `text` is stored in it as the buyer's message."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        conversation = await team.conversation()
+        if conversation is not None:
+            stored = await team.runner.kefu.store.messages(conversation.id)
+            if [m.text for m in stored if m.direction == "in"] == [text]:
+                return conversation
+        assert asyncio.get_running_loop().time() < deadline, f"{text!r} was never stored as the buyer's"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_card_full_of_ampersands_and_brackets_fits_block_kit(kefu_app, fake_slack) -> None:  # noqa: F811
+    desk = own_desk(kefu_app, fake_slack)
+    lines = [Line("in", "<&>" * 94, "<&>" * 94) for _ in range(6)]  # 282 characters a line: 1,400 once escaped
+    ref = await desk.open_card(card_of(lines))
+    [call] = fake_slack.calls("chat.postMessage")
+    sections = [b["text"]["text"] for b in call["blocks"] if b["type"] == "section"]
+    assert ref.startswith(f"slack:{DESK}:")
+    assert len(sections) >= 3 and all(len(text) <= 3000 for text in sections)
+    assert set(buttons(call)) == {"kefu_desk_claim", "kefu_desk_release", "kefu_desk_close"}
+    assert shown(call).count("<&>") == 6 * 2 * 93  # every line there, clipped like any card line
+
+
+async def test_a_card_slack_still_refuses_is_shown_as_text_and_the_thread_says_why(kefu_app, fake_slack) -> None:  # noqa: F811
+    desk = own_desk(kefu_app, fake_slack)
+    fake_slack.fail_next("chat.postMessage", "invalid_blocks")
+    ref = await desk.open_card(card_of([Line("in", "Where is my parcel?", None)]))
+    refused, plain, note = fake_slack.calls("chat.postMessage")
+    assert refused.get("blocks") and not plain.get("blocks") and "Where is my parcel?" in plain["text"]
+    assert note["thread_ts"] == ref.rsplit(":", 1)[1] != ""
+    assert "Slack refused this card's buttons (invalid_blocks)" in note["text"] and "!claim" in note["text"]
+
+
+def own_desk(kefu_app: Any, fake: FakeSlack) -> SlackDesk:
+    from bot.desk.actions import AgentDesk
+
+    fake.add_channel(DESK)
+    settings = SlackDeskSettings.from_env({
+        "KEFU_SLACK_DESK_CHANNEL": DESK, "KEFU_SLACK_DESK_BOT_TOKEN": "xoxb-desk", "KEFU_SLACK_DESK_SIGNING_SECRET": SECRET,
+        "KEFU_SLACK_DESK_PORT": "0", "KEFU_SLACK_API_URL": f"{fake.url}/api/", "KEFU_SLACK_DESK_PACE": FAST,
+    })
+    p = kefu_app.pipeline
+    return SlackDesk(AgentDesk(kefu_app.store, kefu_app.brains, p.detector, p.translator, kefu_app.settings, p.clock), settings)
+
+
+def card_of(lines: list[Line]) -> Card:
+    conversation = Conversation(id=7, channel="slack", buyer=BUYER, buyer_name="Ivan", state="waiting", language="ru")
+    return Card(conversation, "requested", "ru", "RU", True, None, None, lines)

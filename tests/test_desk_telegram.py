@@ -20,7 +20,7 @@ from bot.serve.runner import Runner
 from tests.channel_fixtures import fake_telegram, running, warm_detector  # noqa: F401
 from tests.desk_fixtures import (  # noqa: F401
     AGENT_REPLY, AGENT_REPLY_RU, FRIDAY_13, FRIDAY_13_RU, HANDOFF, HANDOFF_EN, LATER, LATER_EN, ORDER,
-    desk_ref_of, desk_table, kefu_app, until, with_text,
+    desk_ref_of, desk_table, kefu_app, rejected_rows, until, with_text,
 )
 from tests.fakes import DEFAULT_TOKEN, FakeTelegram
 from tests.fakes import telegram_factories as tf
@@ -31,11 +31,13 @@ BUYER = 5001
 LINA, WANG = 9001, 9002
 NAMES = {LINA: ("Lina", "lina_c"), WANG: ("Wang", "wang_w")}
 _ids = itertools.count(500)
+FAST = {"KEFU_TELEGRAM_PACE_PRIVATE": "1/0.02", "KEFU_TELEGRAM_PACE_GROUP": "20/0.5"}  # 50 times Telegram's pace
 
 
 @pytest.fixture
 def desk_fake():  # type: ignore[no-untyped-def]
     with FakeTelegram(tokens=[DESK_TOKEN], max_poll_wait=0.5) as fake:
+        fake.add_forum(GROUP)
         yield fake
 
 
@@ -88,11 +90,12 @@ def data_of(call: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-async def team(kefu_app, fake_telegram, desk_fake):  # type: ignore[no-untyped-def]
+async def team(kefu_app, fake_telegram, desk_fake, request):  # type: ignore[no-untyped-def]
+    """`parametrize("team", [{...}], indirect=True)` adds environment settings."""
     environ = {
         "KEFU_TELEGRAM_TOKEN": DEFAULT_TOKEN, "KEFU_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
         "KEFU_TELEGRAM_DESK_CHAT": str(GROUP), "KEFU_TELEGRAM_DESK_TOKEN": DESK_TOKEN,
-        "KEFU_TELEGRAM_DESK_API_URL": f"{desk_fake.url}/bot",
+        "KEFU_TELEGRAM_DESK_API_URL": f"{desk_fake.url}/bot", **FAST, **getattr(request, "param", {}),
     }
     runner = Runner(kefu_app, ["telegram"], environ)
     async with running(runner.channels["telegram"]), running(runner.desks["telegram"]):
@@ -197,8 +200,9 @@ async def test_commands_in_the_topic_raw_assign_and_original(team: Team) -> None
 async def test_the_shops_own_bot_can_be_the_desk(kefu_app, fake_telegram) -> None:  # noqa: F811
     environ = {
         "KEFU_TELEGRAM_TOKEN": DEFAULT_TOKEN, "KEFU_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
-        "KEFU_TELEGRAM_DESK_CHAT": str(GROUP),
+        "KEFU_TELEGRAM_DESK_CHAT": str(GROUP), **FAST,
     }
+    fake_telegram.add_forum(GROUP)
     runner = Runner(kefu_app, ["telegram"], environ)
     team = Team(runner, fake_telegram, fake_telegram)
     async with running(runner.channels["telegram"]):
@@ -225,3 +229,38 @@ def test_desk_settings_name_what_to_fix() -> None:
         {"KEFU_TELEGRAM_DESK_CHAT": str(GROUP), "KEFU_TELEGRAM_TOKEN": "1:a", "KEFU_TELEGRAM_DESK_TOKEN": "2:b"}
     )
     assert not own.shared and own.token == "2:b"
+
+
+# ---- who may act ----------------------------------------------------------------------------
+
+
+async def test_a_desk_button_forged_in_a_buyers_private_chat_claims_nothing(team: Team) -> None:
+    await hand_off(team)
+    conversation = await team.conversation()
+    team.desk.push_update(tf.callback_query_update(f"desk:claim:{conversation.id}", chat_id=BUYER, first_name="Mallory"))
+    answered = await team.desk.wait_for_async("answerCallbackQuery")
+    kept = await rejected_rows(team.runner.kefu.store, 1)
+    assert answered[0]["show_alert"] and "agents" in answered[0]["text"]
+    assert (await team.conversation()).state == "waiting" and not team.to_buyer("Mallory")
+    assert "not an agent in the desk" in kept[0].error and "Mallory" in kept[0].payload
+
+
+@pytest.mark.parametrize("team", [{"KEFU_DESK_AGENTS": "@lina_c"}], indirect=True)
+async def test_with_a_list_of_agents_only_they_act_in_the_topic(team: Team) -> None:
+    card = await hand_off(team)
+    team.press(WANG, card, f"desk:claim:{(await team.conversation()).id}")
+    await team.agent(WANG, "/claim")
+    assert len(await rejected_rows(team.runner.kefu.store, 2)) == 2 and (await team.conversation()).state == "waiting"
+    await team.agent(LINA, "/claim")
+    await until(lambda: team.to_buyer("Lina"), what="the listed agent's claim")
+
+
+async def test_buyer_text_that_looks_like_a_desk_command_stays_buyer_text(team: Team) -> None:
+    team.buyer("/claim")
+    deadline = asyncio.get_running_loop().time() + 10
+    while (conversation := await team.conversation()) is None or not await team.runner.kefu.store.messages(conversation.id):
+        assert asyncio.get_running_loop().time() < deadline, "the buyer's /claim was never stored"
+        await asyncio.sleep(0.02)
+    stored = await team.runner.kefu.store.messages(conversation.id)
+    assert [(m.direction, m.text) for m in stored][0] == ("in", "/claim")
+    assert conversation.state != "held" and not team.in_topic("took this conversation")

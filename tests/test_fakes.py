@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs
 
@@ -13,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -21,6 +24,7 @@ from tests.fakes import DEFAULT_TOKEN, FakeSlack, FakeTelegram, UploadedFile
 from tests.fakes import slack_factories as sf
 from tests.fakes import telegram_factories as tf
 from tests.fakes.slack_api import BOT_USER_ID, DEFAULT_USER_ID
+from tests.fakes.telegram_rules import FloodLimits
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -46,6 +50,7 @@ def make_bot(tg: FakeTelegram, token: str = DEFAULT_TOKEN) -> Bot:
 
 @pytest.mark.asyncio
 async def test_bot_get_me_and_send_message(tg: FakeTelegram) -> None:
+    tg.add_private_chat(42)
     async with make_bot(tg) as bot:
         me = await bot.get_me()
         msg = await bot.send_message(chat_id=42, text="Hi there")
@@ -111,6 +116,9 @@ async def test_get_updates_offset_semantics_and_webhook_conflict(tg: FakeTelegra
 @pytest.mark.asyncio
 @pytest.mark.filterwarnings("ignore:.*retry_after:telegram.warnings.PTBDeprecationWarning")
 async def test_edit_topics_commands_chat_and_errors(tg: FakeTelegram) -> None:
+    tg.add_private_chat(42)
+    tg.add_private_chat(99)
+    tg.add_forum(-1001234)
     async with make_bot(tg) as bot:
         msg = await bot.send_message(chat_id=42, text="v1")
         edited = await bot.edit_message_text("v2", chat_id=42, message_id=msg.message_id)
@@ -138,6 +146,7 @@ async def test_edit_topics_commands_chat_and_errors(tg: FakeTelegram) -> None:
 
 @pytest.mark.asyncio
 async def test_multipart_upload_and_file_download(tg: FakeTelegram) -> None:
+    tg.add_private_chat(42)
     async with make_bot(tg) as bot:
         msg = await bot.send_document(42, document=b"%PDF-1.4 test", filename="a.pdf", caption="c")
         upload = tg.sent("sendDocument")[0]
@@ -153,6 +162,7 @@ async def test_multipart_upload_and_file_download(tg: FakeTelegram) -> None:
 
 
 def test_raw_errors_use_real_format(tg: FakeTelegram) -> None:
+    tg.add_private_chat(5)
     r = httpx.post(f"{tg.url}/bot{DEFAULT_TOKEN}/noSuchMethod", json={})
     assert r.status_code == 404
     assert r.json() == {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
@@ -275,3 +285,160 @@ def test_bolt_app_handles_factory_requests(slack: FakeSlack) -> None:
     assert slack.wait_for("response_url")[0]["text"] == "thanks for 5"
     bad = sf.signed_request_headers(b"{}", "wrong-secret")
     assert app.dispatch(BoltRequest(body="{}", headers=bad)).status == 401
+
+
+# ---- refusals the real services make (tests/fakes/README.md names the source of each) -------
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("text", "parse_mode", "refusal"), [
+    ("Total: 5.00", "MarkdownV2", "Character '.' is reserved and must be escaped"),
+    ("*bold", "MarkdownV2", "Can't find end of Bold entity at byte offset 0"),
+    ("<foo>x</foo>", "HTML", 'Unsupported start tag "foo" at byte offset 0'),
+    ("<b>x", "HTML", 'Can\'t find end tag corresponding to start tag "b"'),
+    ("hello", "Markdown3", "unsupported parse_mode"),
+    ("a" * 4097, None, "message is too long"),
+    ("😀" * 2049, None, "message is too long"),  # 4098 UTF-16 code units
+    ("<b></b>", "HTML", "message text is empty"),
+])
+async def test_telegram_refuses_text_it_cannot_parse_or_that_is_too_long(tg: FakeTelegram, text, parse_mode, refusal) -> None:
+    tg.add_private_chat(42)
+    async with make_bot(tg) as bot:
+        with pytest.raises(BadRequest, match=f"(?i){re.escape(refusal)}"):
+            await bot.send_message(42, text, parse_mode=parse_mode)
+
+
+@pytest.mark.asyncio
+async def test_telegram_counts_length_after_entity_parsing(tg: FakeTelegram) -> None:
+    tg.add_private_chat(42)
+    async with make_bot(tg) as bot:
+        sent = await bot.send_message(42, "<b>" + "a" * 4096 + "</b>", parse_mode="HTML")
+        escaped = await bot.send_message(42, "5\\.00 \\& more", parse_mode="MarkdownV2")
+        with pytest.raises(BadRequest, match="(?i)message caption is too long"):
+            await bot.send_document(42, document=b"x", filename="a.txt", caption="c" * 1025)
+    assert sent.message_id and escaped.message_id
+
+
+@pytest.mark.asyncio
+async def test_telegram_refuses_unknown_chats_topics_and_long_callback_data(tg: FakeTelegram) -> None:
+    tg.add_forum(-100500)
+    async with make_bot(tg) as bot:
+        with pytest.raises(BadRequest, match="(?i)chat not found"):
+            await bot.send_message(31337, "a chat that never wrote to the bot")
+        with pytest.raises(BadRequest, match="(?i)message thread not found"):
+            await bot.send_message(-100500, "hi", message_thread_id=777)
+        topic = await bot.create_forum_topic(-100500, "Ticket")
+        assert await bot.send_message(-100500, "hi", message_thread_id=topic.message_thread_id)
+        for data in ("d" * 65, "я" * 33):  # 65 and 66 bytes
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data=data)]])
+            with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+                await bot.send_message(-100500, "press", reply_markup=keyboard)
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="d" * 64)]])
+        assert await bot.send_message(-100500, "press", reply_markup=keyboard)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("commands", "refusal"), [
+    ([("Help", "Capital letters")], "BOT_COMMAND_INVALID"),
+    ([("a" * 33, "Too long a command")], "BOT_COMMAND_INVALID"),
+    ([("help", " ")], "command description must be non-empty"),
+    ([("help", "d" * 257)], "BOT_COMMAND_DESCRIPTION_INVALID"),
+    ([(f"c{n}", "many") for n in range(101)], "BOT_COMMANDS_TOO_MUCH"),
+])
+async def test_telegram_refuses_invalid_command_menus(tg: FakeTelegram, commands, refusal) -> None:
+    async with make_bot(tg) as bot:
+        with pytest.raises(BadRequest, match=f"(?i){refusal}"):
+            await bot.set_my_commands(commands)
+        with pytest.raises(BadRequest, match="(?i)chat not found"):
+            await bot.set_my_commands([("help", "Help")], scope=BotCommandScopeChat(-100999))
+
+
+@pytest.mark.asyncio
+async def test_telegram_a_second_poller_terminates_the_first_with_409(tg: FakeTelegram) -> None:
+    async with make_bot(tg) as first, make_bot(tg) as second:
+        waiting = asyncio.create_task(first.get_updates(timeout=1))
+        await asyncio.sleep(0.2)
+        assert await second.get_updates(timeout=0) == ()
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await waiting
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore:.*retry_after:telegram.warnings.PTBDeprecationWarning")
+async def test_telegram_flood_limits_answer_429_with_retry_after() -> None:
+    limits = FloodLimits(private_interval=0.5, group_per_window=2, window=0.5)
+    with FakeTelegram(tokens=[DEFAULT_TOKEN], flood=limits) as tg:
+        tg.add_private_chat(42)
+        tg.add_forum(-100500)
+        async with make_bot(tg) as bot:
+            await bot.send_message(42, "one")
+            with pytest.raises(RetryAfter) as flood:
+                await bot.send_message(42, "two, at once")
+            await asyncio.sleep(0.5)
+            await bot.send_message(42, "two, a moment later")
+            await bot.send_message(-100500, "1")
+            await bot.send_message(-100500, "2")
+            with pytest.raises(RetryAfter):
+                await bot.send_message(-100500, "3: over 2 per window")
+    assert flood.value.retry_after in (1, dt.timedelta(seconds=1))  # PTB 21 gives seconds, 22 a timedelta
+    refused = [r for r in tg.requests if r.method == "sendMessage"]
+    assert len(refused) == 6 and tg.sent()[1]["text"] == "two, at once"
+
+
+@pytest.mark.asyncio
+async def test_slack_refuses_blocks_over_block_kits_limits(slack: FakeSlack) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=f"{slack.url}/api/")
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    cases = [
+        ([section] * 51, ["no more than 50 items allowed [json-pointer:/blocks]"]),
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+         ["must be less than 3001 characters [json-pointer:/blocks/0/text/text]"]),
+        ([{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Go"},
+                                             "action_id": "a" * 256, "value": "v" * 2001}]}],
+         ["must be less than 256 characters [json-pointer:/blocks/0/elements/0/action_id]",
+          "must be less than 2001 characters [json-pointer:/blocks/0/elements/0/value]"]),
+    ]
+    for blocks, errors in cases:
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C0SUPPORT", text="card", blocks=blocks)
+        assert refused.value.response["error"] == "invalid_blocks"
+        assert refused.value.response["errors"] == errors
+        assert refused.value.response["response_metadata"]["messages"] == [f"[ERROR] {e}" for e in errors]
+    assert await client.chat_postMessage(channel="C0SUPPORT", text="card", blocks=[section] * 50)
+
+
+@pytest.mark.asyncio
+async def test_slack_refuses_unknown_or_archived_channels_and_bad_threads(slack: FakeSlack) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=f"{slack.url}/api/")
+    slack.add_channel("C0OLD", archived=True)
+    for channel, thread, error in (("C0NOWHERE", None, "channel_not_found"), ("C0OLD", None, "is_archived"),
+                                   ("C0SUPPORT", "yesterday", "invalid_thread_ts")):
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel=channel, text="hi", thread_ts=thread)
+        assert refused.value.response["error"] == error
+
+
+@pytest.mark.asyncio
+async def test_slack_refuses_a_method_the_token_has_no_scope_for() -> None:
+    with FakeSlack(scopes={"users:read"}) as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=f"{slack.url}/api/")
+        granted = await client.auth_test()
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C0SUPPORT", text="hi")
+    assert granted.headers["x-oauth-scopes"] == "users:read"
+    assert (refused.value.response["error"], refused.value.response["needed"]) == ("missing_scope", "chat:write")
+    assert refused.value.response["provided"] == "users:read"
+
+
+@pytest.mark.asyncio
+async def test_slack_rate_limits_posts_per_channel_with_retry_after() -> None:
+    with FakeSlack(rate_limit=0.5) as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=f"{slack.url}/api/")
+        await client.chat_postMessage(channel="C0SUPPORT", text="one")
+        assert await client.chat_postMessage(channel="D0KEFU001", text="another channel: fine")
+        with pytest.raises(SlackApiError) as limited:
+            await client.chat_postMessage(channel="C0SUPPORT", text="two, at once")
+        await asyncio.sleep(0.5)
+        assert await client.chat_postMessage(channel="C0SUPPORT", text="two, a moment later")
+    assert limited.value.response.status_code == 429 and limited.value.response["error"] == "ratelimited"
+    assert limited.value.response.headers["Retry-After"] == "1"

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+from slack_sdk.errors import SlackApiError
 
-from adapters.env import SettingsError
+from adapters.base import RetryLater, Unreachable
+from adapters.env import CredentialsRejected, SettingsError
+from adapters.pacing import Rate
+from adapters.slack_send import DESK_SCOPES, MANIFEST, NEEDED_SCOPES
 from adapters.slack import EVENTS_PATH, SlackChannel, SlackSettings, strip_mentions
 from bot.message import Kind
 from tests.channel_fixtures import (  # noqa: F401
@@ -17,13 +23,17 @@ from tests.channel_fixtures import (  # noqa: F401
 )
 from tests.fakes import FakeSlack
 from tests.fakes import slack_factories as sf
+from tests.fakes.socket_mode import FakeSocketMode
 from tests.fakes.slack_api import BOT_USER_ID, DEFAULT_USER_ID
 
 SECRET = "slack-signing-secret-for-tests"
 
 
+FAST = Rate(1, 0.02)  # Slack's pace per channel, 50 times faster: tests stay quick
+
+
 def http_settings(fake: FakeSlack) -> SlackSettings:
-    return SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, port=0, api_url=f"{fake.url}/api/")
+    return SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, port=0, api_url=f"{fake.url}/api/", pace=FAST)
 
 
 async def deliver(client: httpx.AsyncClient, channel: SlackChannel, envelope: dict, *, secret: str = SECRET,
@@ -161,18 +171,30 @@ async def test_an_agent_reply_goes_into_the_buyers_thread(kefu_bot, fake_slack) 
     assert posts[1]["channel"] == sf.DEFAULT_DM_CHANNEL and "thread_ts" not in posts[1]
 
 
-async def test_socket_mode_connects_with_the_app_token_and_stops_cleanly(kefu_bot, fake_slack) -> None:
-    """Offline there is no WebSocket to reach: check the way in (apps.connections.open) and a clean stop."""
-    settings = SlackSettings(bot_token="xoxb-test", app_token="xapp-test", mode="socket", api_url=f"{fake_slack.url}/api/")
-    task = asyncio.create_task(SlackChannel(kefu_bot.handle, settings).serve())
+async def test_socket_mode_answers_events_acks_envelopes_and_reconnects_when_asked(kefu_bot, fake_slack) -> None:
+    """Bolt's AsyncSocketModeHandler against a local endpoint speaking Slack's envelope protocol."""
+    socket_mode = await FakeSocketMode().start()
+    fake_slack.socket_mode_url = socket_mode.url
+    settings = SlackSettings(bot_token="xoxb-test", app_token="xapp-test", mode="socket", api_url=f"{fake_slack.url}/api/", pace=FAST)
+    channel = SlackChannel(kefu_bot.handle, settings)
     try:
-        await fake_slack.wait_for_async("apps.connections.open")
+        async with running(channel):
+            await socket_mode.connected()
+            first = await socket_mode.send_event(sf.message_event("how can I pay?"))
+            await socket_mode.acked(first)
+            answer = await fake_slack.wait_for_async("chat.postMessage")
+            await socket_mode.ask_to_reconnect()
+            await socket_mode.connected(count=2)
+            second = await socket_mode.send_event(sf.message_event("hello"))
+            await socket_mode.acked(second)
+            answers = await fake_slack.wait_for_async("chat.postMessage", 2)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 2)
-    opened = next(c for c in fake_slack.requests if c.method == "apps.connections.open")
-    assert opened.headers.get("Authorization") == "Bearer xapp-test"  # the app-level token, not the bot's
+        await socket_mode.stop()
+    assert "Western Union" in answer[0]["text"] and answer[0]["channel"] == sf.DEFAULT_DM_CHANNEL
+    assert [m.text for m in kefu_bot.handle.messages] == ["how can I pay?", "hello"]
+    assert kefu_bot.handle.replies[1].intent == "greeting" and answers[1]["text"] == kefu_bot.handle.replies[1].text
+    opened = [c for c in fake_slack.requests if c.method == "apps.connections.open"]
+    assert len(opened) == 2 and opened[0].headers.get("Authorization") == "Bearer xapp-test"  # the app-level token
 
 
 def test_mentions_are_stripped_but_other_people_are_kept() -> None:
@@ -194,3 +216,70 @@ def test_settings_from_the_environment() -> None:
         SlackSettings.from_env({"KEFU_SLACK_BOT_TOKEN": "xoxb-1", "KEFU_SLACK_MODE": "socket"})
     with pytest.raises(SettingsError, match="KEFU_SLACK_BOT_TOKEN"):
         SlackSettings.from_env({"KEFU_SLACK_BOT_TOKEN": "xapp-wrong-kind", "KEFU_SLACK_SIGNING_SECRET": "sig"})
+
+
+# ---- pacing, refusals and the start-up check -----------------------------------------------
+
+
+async def test_a_three_part_answer_into_a_rate_limited_channel_arrives_whole(kefu_bot) -> None:
+    """Slack refuses a second post within about a second in one channel: parts wait their turn."""
+    with FakeSlack(rate_limit=0.3) as fake:
+        settings = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, port=0, api_url=f"{fake.url}/api/", pace=Rate(1, 0.35))
+        channel = SlackChannel(kefu_bot.handle, settings)
+        parts = channel.split("\n\n".join(f"Part {n}: " + "duties are paid on arrival. " * 140 for n in range(1, 4)))
+        for part in parts:
+            await channel.send_text(sf.DEFAULT_DM_CHANNEL, part)
+        posts = fake.calls("chat.postMessage")
+    assert len(parts) == 3 and [p["text"] for p in posts] == parts  # three requests, none refused
+
+
+async def test_refusals_are_raised_as_what_they_mean_for_the_outbox(kefu_bot, fake_slack) -> None:
+    channel = SlackChannel(kefu_bot.handle, http_settings(fake_slack))
+    fake_slack.fail_next("chat.postMessage", retry_after=3)
+    with pytest.raises(RetryLater) as limited:
+        await channel.send_text(sf.DEFAULT_DM_CHANNEL, "hello")
+    for error in ("account_inactive", "is_archived", "user_not_found"):
+        fake_slack.fail_next("chat.postMessage", error)
+        with pytest.raises(Unreachable, match=error):
+            await channel.send_text(sf.DEFAULT_DM_CHANNEL, "hello")
+    with pytest.raises(Unreachable, match="channel_not_found"):
+        await channel.send_text("D0GONE", "a DM that no longer exists")
+    fake_slack.fail_next("chat.postMessage", "internal_error")
+    with pytest.raises(SlackApiError):  # transient: the outbox retries it with back-off
+        await channel.send_text(sf.DEFAULT_DM_CHANNEL, "hello")
+    assert limited.value.retry_after == 3
+
+
+async def test_a_wrong_token_stops_the_channel_before_it_reports_ready(kefu_bot) -> None:
+    with FakeSlack(tokens=["xoxb-the-right-one"]) as fake:
+        channel = SlackChannel(kefu_bot.handle, http_settings(fake))  # xoxb-test
+        with pytest.raises(CredentialsRejected, match="Slack refused KEFU_SLACK_BOT_TOKEN \\(invalid_auth\\)"):
+            await asyncio.wait_for(channel.serve_forever(), 5)  # not retried: a setting to fix
+    assert not channel.ready.is_set() and channel.server is None
+
+
+async def test_missing_scopes_are_named_against_the_manifest(kefu_bot) -> None:
+    with FakeSlack(scopes={"chat:write", "im:history"}) as fake:
+        channel = SlackChannel(kefu_bot.handle, http_settings(fake))
+        with pytest.raises(CredentialsRejected) as refused:
+            await channel.serve()
+    assert "lacks the scopes app_mentions:read, users:read" in str(refused.value)
+    assert "docs/slack-manifest.yaml" in str(refused.value) and channel.server is None
+
+
+def test_the_scopes_checked_at_start_up_are_the_manifests() -> None:
+    manifest = yaml.safe_load((Path(__file__).parents[1] / MANIFEST).read_text())
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(NEEDED_SCOPES + DESK_SCOPES)
+
+
+async def test_a_refused_answer_is_logged_not_kept_as_an_unreadable_event(kefu_bot, fake_slack, caplog) -> None:
+    channel = SlackChannel(kefu_bot.handle, http_settings(fake_slack))
+    channel.reject = kefu_bot.pipeline.reject
+    fake_slack.fail_next("chat.postMessage", "account_inactive")
+    async with running(channel), httpx.AsyncClient() as client:
+        response = await deliver(client, channel, sf.message_event("how can I pay?"))
+        await kefu_bot.handle.wait(1)
+        await fake_slack.wait_for_async("chat.postMessage")
+        await asyncio.sleep(0.1)
+    assert response.status_code == 200 and "account_inactive" in caplog.text
+    assert await kefu_bot.store.rejected() == []

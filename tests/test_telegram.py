@@ -8,27 +8,35 @@ import re
 
 import httpx
 import pytest
+from telegram.error import BadRequest
 
+from adapters.base import RetryLater, Unreachable
 from adapters.chunks import split_text, utf16_units
 from adapters.env import SettingsError
+from adapters.pacing import Rate
 from adapters.telegram import MAX_UNITS, SECRET_HEADER, TelegramChannel, TelegramSettings, TokenRejected
+from adapters.telegram_send import Pace
 from bot.message import Kind, Style
 from tests.channel_fixtures import kefu_bot, fake_telegram, running, stored, translation_table, warm_detector  # noqa: F401
 from tests.fakes import DEFAULT_TOKEN, FakeTelegram
 from tests.fakes import telegram_factories as tf
+from tests.fakes.telegram_rules import FloodLimits
 
 SECRET = "s3cret-token_for-tests"
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 
-def polling(fake: FakeTelegram) -> TelegramSettings:
-    return TelegramSettings(token=DEFAULT_TOKEN, base_url=f"{fake.url}/bot")
+FAST = Pace(private=Rate(1, 0.02), group=Rate(20, 0.5))  # Telegram's pace, 50 times faster: tests stay quick
+
+
+def polling(fake: FakeTelegram, pace: Pace = FAST) -> TelegramSettings:
+    return TelegramSettings(token=DEFAULT_TOKEN, base_url=f"{fake.url}/bot", pace=pace)
 
 
 def webhook(fake: FakeTelegram) -> TelegramSettings:
     return TelegramSettings(
         token=DEFAULT_TOKEN, mode="webhook", webhook_url="https://kefu.example.com/telegram/hook",
-        secret_token=SECRET, port=0, base_url=f"{fake.url}/bot",
+        secret_token=SECRET, port=0, base_url=f"{fake.url}/bot", pace=FAST,
     )
 
 
@@ -141,6 +149,7 @@ async def test_a_russian_buyer_gets_the_answer_in_russian(kefu_bot, fake_telegra
 async def test_a_refused_send_is_logged_and_the_next_buyer_is_still_answered(kefu_bot, fake_telegram, caplog) -> None:
     fake_telegram.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     channel = TelegramChannel(kefu_bot.handle, polling(fake_telegram))
+    channel.reject = kefu_bot.pipeline.reject
     async with running(channel):
         fake_telegram.push_update(tf.private_text_update("how can I pay?", chat_id=1009))
         fake_telegram.push_update(tf.private_text_update("how can I pay?", chat_id=1010))
@@ -148,6 +157,7 @@ async def test_a_refused_send_is_logged_and_the_next_buyer_is_still_answered(kef
     answered = [s for s in sent if s["chat_id"] == 1010]  # chats are served in parallel: any order
     assert sorted(s["chat_id"] for s in sent) == [1009, 1010] and "Western Union" in answered[0]["text"]
     assert "blocked by the user" in caplog.text
+    assert await kefu_bot.store.rejected() == []  # the update was readable: a send failure is not a rejected payload
 
 
 async def test_group_chats_are_ignored(kefu_bot, fake_telegram) -> None:
@@ -235,11 +245,48 @@ async def test_an_answer_over_4096_characters_is_sent_in_parts(kefu_bot, fake_te
     paragraphs = [f"Paragraph {n}: " + ("the parcel is on its way. " * 40).strip() for n in range(1, 6)]
     text = "\n\n".join(paragraphs)  # about 5,300 characters; three paragraphs fit in one message
     channel = TelegramChannel(kefu_bot.handle, polling(fake_telegram))
+    fake_telegram.add_private_chat(3001)
     async with running(channel):
-        await channel.send_text("3001", text)
+        for part in channel.split(text):
+            await channel.send_text("3001", part)
     sent = [s["text"] for s in fake_telegram.sent()]
     assert len(sent) == 2 and all(len(s) <= MAX_UNITS for s in sent)
     assert sent == ["\n\n".join(paragraphs[:3]), "\n\n".join(paragraphs[3:])]
+
+
+async def test_a_three_part_answer_into_a_flood_limited_chat_arrives_whole(kefu_bot) -> None:
+    """Telegram refuses a second message within about a second in one private chat: parts wait their turn."""
+    paragraphs = [f"Part {n}: " + ("customs are paid by the buyer. " * 130).strip() for n in range(1, 4)]
+    with FakeTelegram(tokens=[DEFAULT_TOKEN], max_poll_wait=0.5, flood=FloodLimits(private_interval=0.3)) as fake:
+        fake.add_private_chat(3002)
+        channel = TelegramChannel(kefu_bot.handle, polling(fake, Pace(private=Rate(1, 0.35))))
+        parts = channel.split("\n\n".join(paragraphs))
+        for part in parts:
+            await channel.send_text("3002", part)
+        refused = [c for c in fake.requests if c.method == "sendMessage"]
+    assert len(parts) == 3 and [s["text"] for s in fake.sent()] == parts
+    assert len(refused) == 3  # not one 429 on the way
+
+
+@pytest.mark.filterwarnings("ignore:.*retry_after:telegram.warnings.PTBDeprecationWarning")
+async def test_refusals_are_raised_as_what_they_mean_for_the_outbox(kefu_bot, fake_telegram) -> None:
+    channel = TelegramChannel(kefu_bot.handle, polling(fake_telegram))
+    fake_telegram.add_private_chat(3003)
+    fake_telegram.fail_next("sendMessage", retry_after=7)
+    with pytest.raises(RetryLater) as flood:
+        await channel.send_text("3003", "hello")
+    fake_telegram.block_user(3003)
+    with pytest.raises(Unreachable, match="blocked by the user"):
+        await channel.send_text("3003", "hello")
+    with pytest.raises(Unreachable, match="(?i)chat not found"):
+        await channel.send_text("3999", "a chat that never started the bot")
+    fake_telegram.fail_next("sendMessage", 403, "Forbidden: user is deactivated")
+    with pytest.raises(Unreachable, match="deactivated"):
+        await channel.send_text("3003", "hello")
+    fake_telegram.fail_next("sendMessage", 400, "Bad Request: message text is empty")
+    with pytest.raises(BadRequest):  # a mistake of ours: neither wait-and-retry nor unreachable
+        await channel.send_text("3004", "hello")
+    assert flood.value.retry_after == 7 and "retry after 7" in flood.value.reason
 
 
 def test_splitting_counts_emoji_as_telegram_does() -> None:

@@ -81,7 +81,8 @@ class EmailChannel(Channel):
 
     async def serve(self) -> None:
         try:
-            async with Mailbox(self.settings.imap(), self.imap_tls) as box:
+            async with Mailbox(self.settings.imap(), self.imap_tls) as box:  # logs in: a refused login stops kefu
+                await self.smtp.check()  # and so does a refused SMTP login, before anyone is told "ready"
                 mode = "IDLE" if box.idle else "polling"
                 log.info(
                     "e-mail channel: %s on %s:%s/%s (%s, every %.0f s at most)", self.settings.imap_user,

@@ -19,6 +19,8 @@ from email.utils import parsedate_to_datetime
 
 from aioimaplib import aioimaplib
 
+from adapters.env import CredentialsRejected
+
 log = logging.getLogger(__name__)
 
 HANDLED = "$KefuHandled"  # answered or deliberately left alone by kefu: never fetched again
@@ -29,6 +31,10 @@ _FETCH_META = re.compile(rb"UID (\d+)|INTERNALDATE \"([^\"]+)\"")
 
 class ImapError(Exception):
     """The IMAP server refused something; the message says what, never with a password."""
+
+
+class ImapLoginRefused(CredentialsRejected, ImapError):
+    """The server refused the user and password: retrying cannot help, the settings must change."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,10 @@ class Mailbox:
             await self._starttls(context)
         response = await client.login(config.user, config.password)
         if response.result != "OK":
-            raise ImapError(f"IMAP login as {config.user!r} on {config.host} refused: {_text(response.lines)}")
+            raise ImapLoginRefused(
+                f"IMAP login as {config.user!r} on {config.host} refused ({_text(response.lines)}): "
+                "check KEFU_IMAP_USER and KEFU_IMAP_PASSWORD"
+            )
         await self.select()
 
     async def _starttls(self, context: ssl.SSLContext) -> None:

@@ -7,6 +7,7 @@ no extra dependency and the event loop never blocks on a slow mail server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import smtplib
@@ -17,7 +18,9 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Iterator
 
+from adapters.env import CredentialsRejected
 from adapters.email.parse import reply_message_id
 from bot.language.detect import LanguageDetector
 
@@ -30,6 +33,10 @@ _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|vs|antw|odp|ynt|ha|отв|ответ|
 
 class SmtpError(Exception):
     """The letter could not be handed to the SMTP server; the message says why."""
+
+
+class SmtpLoginRefused(CredentialsRejected, SmtpError):
+    """The SMTP server refused the login: retrying cannot help, the settings must change."""
 
 
 @dataclass
@@ -119,7 +126,22 @@ class SmtpSender:
     async def send(self, letter: EmailMessage) -> None:
         await asyncio.to_thread(self._send, letter)
 
+    async def check(self) -> None:
+        """Connect, log in and NOOP, before the channel reports ready: a wrong password shows at start-up."""
+        await asyncio.to_thread(self._check)
+
+    def _check(self) -> None:
+        with self._session() as client:
+            client.noop()
+
     def _send(self, letter: EmailMessage) -> None:
+        with self._session() as client:
+            client.send_message(letter)
+        log.info("mail sent to %s: %s", letter["To"], letter["Subject"])
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """A logged-in connection; SMTP's failures as `SmtpError` (a refused login: `SmtpLoginRefused`)."""
         config = self.config
         try:
             if config.security == "ssl":
@@ -133,8 +155,12 @@ class SmtpSender:
                     client.ehlo()
                 if config.user:
                     client.login(config.user, config.password or "")
-                client.send_message(letter)
+                yield client
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SmtpLoginRefused(
+                f"cannot send mail via {config.host}:{config.port} ({config.security}): the server refused the login as "
+                f"{config.user!r} ({exc.smtp_code}); check KEFU_SMTP_USER and KEFU_SMTP_PASSWORD (unset: the IMAP login)"
+            ) from exc
         except (smtplib.SMTPException, OSError, UnicodeError) as exc:
             # the exception text never contains the password: smtplib sends it base64 and reports only the reply
             raise SmtpError(f"cannot send mail via {config.host}:{config.port} ({config.security}): {exc}") from exc
-        log.info("mail sent to %s: %s", letter["To"], letter["Subject"])

@@ -93,6 +93,8 @@ def make_desk(
         slack = SlackDeskSettings.from_env(environ)
         buyers = channels.get("slack")
         app = buyers.app if slack.shared and isinstance(buyers, SlackChannel) else None
+        if app is not None:
+            buyers.serves_desk = True  # its start-up check then asks for the desk's scopes too
         return SlackDesk(desk, slack, app=app, takes=takes)
     if name == "telegram":
         from adapters.desk_telegram import TelegramDesk, TelegramDeskSettings
@@ -147,6 +149,7 @@ class Runner:
             name: make_desk(name, self.desk, self.channels, self.environ, _takes(name, desks)) for name in desks
         }
         for desk in self.desks.values():
+            desk.reject = kefu.pipeline.reject  # refused desk actions are kept, like unreadable payloads
             pipeline.listeners.append(desk.on_event)
         self.sender.on_failure = self._delivery_failed
         self.leadership = Leadership(kefu.store)

@@ -170,13 +170,16 @@ class FakeServer:
         path = unquote(parts.path)  # PTB percent-encodes the ':' of the token in file URLs
         reply = self.route(handler.command, path, dict(handler.headers), query, params, was_json)
         raw = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-        handler.send_response(reply.status)
-        handler.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
-        handler.send_header("Content-Length", str(len(raw)))
-        for key, value in reply.headers.items():
-            handler.send_header(key, value)
-        handler.end_headers()
-        handler.wfile.write(raw)
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
+            handler.send_header("Content-Length", str(len(raw)))
+            for key, value in reply.headers.items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            handler.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a cancelled long poll): nobody to answer
 
     def route(
         self,

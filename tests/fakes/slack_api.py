@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any, Callable
 
+from . import slack_rules as rules
 from ._server import ApiError, Call, FakeServer, Reply
 
 TEAM_ID = "T0KEFU"
@@ -27,17 +28,29 @@ DEFAULT_USER: dict[str, Any] = {
     "real_name": "Test Customer", "tz": "Europe/Berlin", "tz_label": "Central European Time",
     "tz_offset": 3600, "locale": "en-US",
 }
+DEFAULT_DM, DEFAULT_CHANNEL = "D0KEFU001", "C0SUPPORT"  # the factories' defaults: channels the app is in
 _JSON_PARAMS = {"blocks", "attachments", "metadata"}  # JSON strings inside form bodies
 
 
 class FakeSlack(FakeServer):
     """Fake Slack Web API.  ``users`` maps user id -> overrides of DEFAULT_USER's fields
-    (real_name, tz, tz_offset, locale...).  ``tokens=None`` accepts any ``xox*`` token."""
+    (real_name, tz, tz_offset, locale...).  ``tokens=None`` accepts any ``xox*`` token.
+
+    Strict like Slack: posts go only to channels it knows (``add_channel``, the factories'
+    defaults, DMs from conversations.open), ``scopes`` limit what the token may call
+    (``missing_scope``), blocks are checked against Block Kit's limits (``invalid_blocks``), and
+    ``rate_limit`` (seconds between posts in one channel) answers 429 + Retry-After.
+    README.md lists every refusal."""
 
     def __init__(self, users: dict[str, dict[str, Any]] | None = None,
-                 tokens: list[str] | None = None) -> None:
+                 tokens: list[str] | None = None, *, scopes: frozenset[str] | set[str] | None = None,
+                 rate_limit: float | None = None) -> None:
         super().__init__()
         self.tokens = set(tokens) if tokens is not None else None
+        self.scopes = frozenset(rules.ALL_SCOPES if scopes is None else scopes)
+        self.rate_limit = rate_limit
+        self.socket_mode_url: str | None = None  # FakeSocketMode.url: apps.connections.open answers it
+        self._token = ""
         self.users = {DEFAULT_USER_ID: dict(DEFAULT_USER)} if users is None else dict(users)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test, "chat.postMessage": self._post_message,
@@ -54,6 +67,8 @@ class FakeSlack(FakeServer):
         self._dms: dict[str, str] = {}
         self._reactions: set[tuple[str, str, str]] = set()
         self._failures: dict[str, list[ApiError]] = {}
+        self._channels: dict[str, dict[str, Any]] = {DEFAULT_DM: {}, DEFAULT_CHANNEL: {}}
+        self._limit = rules.RateLimit(self.rate_limit) if self.rate_limit else None
 
     # ---- test helpers ------------------------------------------------------------------------
     @property
@@ -65,6 +80,11 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._calls.clear()
             self._init_state()
+
+    def add_channel(self, channel: str, *, archived: bool = False) -> None:
+        """A channel or DM the app is in; ``archived`` ones refuse posts with ``is_archived``."""
+        with self._lock:
+            self._channels[channel] = {"archived": archived}
 
     def add_user(self, user_id: str, **fields: Any) -> None:
         """Register a user for users.info; unspecified fields come from DEFAULT_USER."""
@@ -103,15 +123,21 @@ class FakeSlack(FakeServer):
             if not token:
                 raise ApiError(200, "not_authed")
             known = self.tokens is None or token in self.tokens
-            if not token.startswith("xox") or not known:
+            if not token.startswith(("xox", "xapp-")) or not known:
                 raise ApiError(200, "invalid_auth")
             handler = self._handlers.get(method)
             if handler is None:
                 raise ApiError(200, "unknown_method", req_method=method)
+            rules.check_scope(method, self.scopes)
             with self._lock:
                 if self._failures.get(method):
                     raise self._failures[method].pop(0)
-                return Reply(200, {"ok": True, **handler(params)})
+                if self._limit is not None and params.get("channel"):
+                    self._limit.check(method, str(params["channel"]))
+                self._token = token  # who is asking (apps.connections.open wants an app-level token)
+                result = handler(params)
+            scopes = {"x-oauth-scopes": ",".join(sorted(self.scopes))} if method == "auth.test" else {}
+            return Reply(200, {"ok": True, **result}, scopes)
         except ApiError as exc:
             retry = exc.extra.pop("retry_after", None)
             headers_out = {"Retry-After": str(retry)} if retry is not None else {}
@@ -121,6 +147,16 @@ class FakeSlack(FakeServer):
     def _next_ts(self) -> str:
         n = next(self._ts)  # "1700000000.000100", "1700000000.000200", ...
         return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _channel(self, params: dict[str, Any]) -> str:
+        """A channel the app is in, not archived."""
+        channel = self._need(params, "channel", "channel_not_found")
+        known = self._channels.get(channel)
+        if known is None:
+            raise ApiError(200, "channel_not_found")
+        if known.get("archived"):
+            raise ApiError(200, "is_archived")
+        return channel
 
     @staticmethod
     def _need(params: dict[str, Any], name: str, error: str) -> Any:
@@ -144,9 +180,11 @@ class FakeSlack(FakeServer):
                 "is_enterprise_install": False}
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._need(params, "channel", "channel_not_found")
+        channel = self._channel(params)
+        rules.check_thread(params.get("thread_ts"))
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             raise ApiError(200, "no_text")
+        rules.check_blocks(params.get("blocks"))
         if len(params.get("text") or "") > 40_000:
             raise ApiError(200, "msg_too_long")
         ts = self._next_ts()
@@ -155,8 +193,9 @@ class FakeSlack(FakeServer):
         return {"channel": channel, "ts": ts, "message": message}
 
     def _update(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._need(params, "channel", "channel_not_found")
+        channel = self._channel(params)
         ts = self._need(params, "ts", "message_not_found")
+        rules.check_blocks(params.get("blocks"))
         if (channel, ts) not in self._messages:
             raise ApiError(200, "message_not_found")
         message = self._bot_message(params, ts)
@@ -164,7 +203,9 @@ class FakeSlack(FakeServer):
         return {"channel": channel, "ts": ts, "text": message["text"], "message": message}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._need(params, "channel", "channel_not_found")
+        self._channel(params)
+        rules.check_thread(params.get("thread_ts"))
+        rules.check_blocks(params.get("blocks"))
         self._need(params, "user", "user_not_in_channel")
         return {"message_ts": self._next_ts()}
 
@@ -204,6 +245,7 @@ class FakeSlack(FakeServer):
         if key in self._dms:
             return {"no_op": True, "already_open": True, "channel": {"id": self._dms[key]}}
         self._dms[key] = f"D0KEFU{len(self._dms) + 1:03d}"
+        self._channels.setdefault(self._dms[key], {})
         return {"channel": {"id": self._dms[key]}}
 
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -216,4 +258,7 @@ class FakeSlack(FakeServer):
         return {}
 
     def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        raise ApiError(200, "not_allowed_token_type")  # needs an xapp- token; no Socket Mode here
+        """Socket Mode's way in: only an app-level token, and only when a FakeSocketMode is set."""
+        if not self._token.startswith("xapp-") or self.socket_mode_url is None:
+            raise ApiError(200, "not_allowed_token_type")
+        return {"url": self.socket_mode_url}

@@ -16,7 +16,9 @@ import re
 import time
 from typing import Any, Callable
 
+from . import telegram_rules as rules
 from ._server import ApiError, Call, FakeServer, Reply, UploadedFile
+from .telegram_rules import Flood, FloodLimits
 
 DEFAULT_TOKEN = "123456:TEST"
 DEFAULT_ICON_COLOR = 7322096  # 0x6FB9F0, Telegram's default topic colour
@@ -56,6 +58,11 @@ class FakeTelegram(FakeServer):
 
     ``tokens=None`` accepts any well-formed token; otherwise unknown tokens get 401.
     ``max_poll_wait`` caps getUpdates long-polling so test shutdown stays fast.
+    ``flood`` turns on Telegram's per-chat flood limits (429 + ``retry_after``); off by default
+    so tests that do not test pacing need not wait a second between messages.
+
+    Strict like the real server: a chat exists only once it wrote to the bot (``push_update``) or
+    was added (``add_chat``); a forum topic only once created or seen. README.md lists every refusal.
     """
 
     def __init__(
@@ -65,8 +72,10 @@ class FakeTelegram(FakeServer):
         max_poll_wait: float = 1.0,
         bot_first_name: str = "Kefu Test Bot",
         bot_username: str = "kefu_test_bot",
+        flood: FloodLimits | None = None,
     ) -> None:
         super().__init__()
+        self.flood_limits = flood
         self.tokens = set(tokens) if tokens is not None else None
         self.max_poll_wait = max_poll_wait
         self.bot_first_name, self.bot_username = bot_first_name, bot_username
@@ -103,6 +112,9 @@ class FakeTelegram(FakeServer):
         self._webhook: dict[str, Any] = {}
         self._blocked: set[int] = set()
         self._failures: dict[str, list[ApiError]] = {}
+        self._topics: dict[int, set[int]] = {}  # forum chat id -> its message_thread_ids
+        self._polls: dict[str, int] = {}  # token -> the newest getUpdates request's number
+        self._flood = Flood(self.flood_limits) if self.flood_limits else None
 
     # ---- test helpers ------------------------------------------------------------------------
     def reset(self) -> None:
@@ -125,6 +137,8 @@ class FakeTelegram(FakeServer):
                 if "chat" in msg:
                     self._chats.setdefault(msg["chat"]["id"], msg["chat"])
                     self._messages.setdefault((msg["chat"]["id"], msg["message_id"]), msg)
+                    if msg.get("is_topic_message") and msg.get("message_thread_id"):
+                        self._topics.setdefault(msg["chat"]["id"], set()).add(msg["message_thread_id"])
             self._updates.append(update)
             self._lock.notify_all()
         return update
@@ -134,9 +148,17 @@ class FakeTelegram(FakeServer):
         return self.calls(method)
 
     def add_chat(self, chat: dict[str, Any]) -> None:
-        """Register a chat (e.g. a forum supergroup) so getChat/sendMessage use its details."""
+        """Register a chat (e.g. a forum supergroup, or a buyer who started the bot) so sends reach it."""
         with self._lock:
             self._chats[chat["id"]] = chat
+
+    def add_private_chat(self, chat_id: int, first_name: str = "User") -> None:
+        """A buyer who has started the bot: the only private chats a bot may write to."""
+        self.add_chat({"id": chat_id, "type": "private", "first_name": first_name})
+
+    def add_forum(self, chat_id: int, title: str = "Agents") -> None:
+        """A forum supergroup the bot is a member of (the agents' desk)."""
+        self.add_chat({"id": chat_id, "type": "supergroup", "title": title, "is_forum": True})
 
     def add_file(self, file_id: str, data: bytes, file_path: str | None = None) -> None:
         """Make ``file_id`` (e.g. from a photo/voice factory) downloadable via getFile."""
@@ -203,25 +225,29 @@ class FakeTelegram(FakeServer):
                 "first_name": self.bot_first_name, "username": self.bot_username}
 
     def _chat(self, chat_id: Any) -> dict[str, Any]:
-        """Known chat, or a plausible one: positive ids are private chats, negative ids are
-        forum supergroups (the fake is lenient; use fail_next for 'chat not found')."""
+        """A chat the bot knows (it wrote to the bot, or was added); any other: 'chat not found'."""
         if isinstance(chat_id, str) and re.fullmatch(r"-?\d+", chat_id):
             chat_id = int(chat_id)  # JSON bodies may carry ids as strings; Telegram accepts it
-        if not isinstance(chat_id, int):
+        if not isinstance(chat_id, int) or chat_id not in self._chats:
             raise ApiError(400, "Bad Request: chat not found")
-        if chat_id in self._chats:
-            return self._chats[chat_id]
-        if chat_id > 0:
-            return {"id": chat_id, "type": "private", "first_name": "User"}
-        return {"id": chat_id, "type": "supergroup", "title": "Group", "is_forum": True}
+        return self._chats[chat_id]
+
+    def _check_topic(self, chat: dict[str, Any], thread: Any) -> None:
+        """A message_thread_id must name a topic of that forum (General is not addressable as 1)."""
+        if thread and chat.get("is_forum") and thread not in self._topics.get(chat["id"], set()):
+            raise ApiError(400, "Bad Request: message thread not found")
 
     def _new_message(self, token: str, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         """Build, store and return a Message sent by the bot, honouring common send params."""
         _require(params, "chat_id")
+        rules.check_markup(params)
         with self._lock:
             chat = self._chat(params["chat_id"])
             if chat["id"] in self._blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
+            self._check_topic(chat, params.get("message_thread_id"))
+            if self._flood is not None:
+                self._flood.check(chat["id"])
             msg: dict[str, Any] = {"message_id": next(self._message_ids),
                                    "from": self._bot_user(token), "chat": chat,
                                    "date": int(time.time()), **content}
@@ -253,6 +279,8 @@ class FakeTelegram(FakeServer):
         wait = min(float(params.get("timeout") or 0), self.max_poll_wait)
         deadline = time.monotonic() + wait
         with self._lock:
+            number = self._polls[token] = self._polls.get(token, 0) + 1
+            self._lock.notify_all()  # an older request still waiting is terminated by this one
             if self._webhook.get("url"):
                 raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
                                     "active; use deleteWebhook to delete the webhook first")
@@ -270,18 +298,19 @@ class FakeTelegram(FakeServer):
                 if self._updates or remaining <= 0 or self.stopping:
                     return self._updates[:limit]
                 self._lock.wait(remaining)
+                if self._polls[token] != number:
+                    raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that "
+                                        "only one bot instance is running")
 
     def _send_message(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
-        text = params.get("text")
-        if not text:
-            raise ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
+        text = rules.check_text(params)
         extra = {"entities": params["entities"]} if params.get("entities") else {}
         return self._new_message(token, params, text=text, **extra)
 
     def _edit_message_text(self, token: str, params: dict[str, Any]) -> dict[str, Any] | bool:
         _require(params, "text")
+        rules.check_text(params)
+        rules.check_markup(params)
         if params.get("inline_message_id"):
             return True
         _require(params, "chat_id", "message_id")
@@ -305,6 +334,7 @@ class FakeTelegram(FakeServer):
     def _send_media(self, kind: str, token: str, params: dict[str, Any]) -> dict[str, Any]:
         """sendPhoto/sendDocument/sendVoice: the uploaded bytes become downloadable."""
         _require(params, kind)
+        rules.check_caption(params)
         source = params[kind]
         with self._lock:
             file_id = f"{kind}-{next(self._message_ids)}"
@@ -356,7 +386,11 @@ class FakeTelegram(FakeServer):
 
     def _set_my_commands(self, token: str, params: dict[str, Any]) -> bool:
         _require(params, "commands")
+        rules.check_commands(params["commands"])
+        scope = params.get("scope") or {}
         with self._lock:
+            if "chat_id" in scope:
+                self._chat(scope["chat_id"])
             self._commands[self._commands_key(params)] = params["commands"]
         return True
 
@@ -377,6 +411,7 @@ class FakeTelegram(FakeServer):
                 raise ApiError(400, "Bad Request: the chat is not a forum")
             topic = {"message_thread_id": next(self._thread_ids), "name": params["name"],
                      "icon_color": params.get("icon_color") or DEFAULT_ICON_COLOR}
+            self._topics.setdefault(chat["id"], set()).add(topic["message_thread_id"])
         if params.get("icon_custom_emoji_id"):
             topic["icon_custom_emoji_id"] = params["icon_custom_emoji_id"]
         return topic
