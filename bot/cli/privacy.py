@@ -27,6 +27,9 @@ MESSAGE_FIELDS = ("id", "created_at", "direction", "kind", "sender", "text", "la
                   "delivery_error", "attachments")
 
 
+KINDS = ("conversations", "messages", "orders", "translations", "rejected", "attachments")  # in reports, this order
+
+
 class Format(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
@@ -173,8 +176,9 @@ def forget(
 
 
 def _report(what: str, counts: dict[str, Any], failed: list[str]) -> None:
-    shown = ", ".join(f"{value} {key}" for key, value in counts.items() if isinstance(value, int)) or "nothing was that old"
-    console.print(f"{what}: {shown}", highlight=False)
+    kinds = sorted((k for k, v in counts.items() if isinstance(v, int)), key=lambda k: (k not in KINDS, KINDS.index(k) if k in KINDS else 0))
+    shown = ", ".join(f"{kind}: {counts[kind]}" for kind in kinds) or "nothing was that old"
+    console.print(f"{what}: {shown}", highlight=False, soft_wrap=True)
     for path in failed:
         errors.print(f"[bold red]error:[/] could not remove {path}", highlight=False)
     if failed:
