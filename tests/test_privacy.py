@@ -204,3 +204,16 @@ async def test_a_buyer_asking_to_delete_their_data_is_handed_to_a_person_with_re
     assert reply.language == language
     template, reviewed_in = brain.answers.lookup("answers", "privacy_request", "chat", language)
     assert (reply.text, reviewed_in) == (template, language)  # the reviewed answer in the buyer's language
+
+
+def test_a_wrong_retention_mode_in_kefu_yaml_names_the_file_and_line(tmp_path):
+    from bot.config import load_settings
+    from bot.datafiles import DataError
+
+    config = tmp_path / "kefu.yaml"
+    config.write_text("retention_days: 730\nretention_mode: purge\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"kefu.yaml:2: retention_mode must be one of anonymise, delete"):
+        load_settings(config, env={})
+    config.write_text("retention_days: 730\nretention_mode: delete\n", encoding="utf-8")
+    settings = load_settings(config, env={})
+    assert (settings.retention_days, settings.retention_mode) == (730, "delete")
