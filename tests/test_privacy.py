@@ -51,6 +51,9 @@ async def _two_buyers(db_url: str, tmp_path: Path, settings, brain, detector, cl
         alice = await kefu.store.find_conversation("telegram", "chat-alice")
         await kefu.store.commit(alice, outgoing=[Outgoing(
             text="Ваш заказ в пути", at=IN_HOURS, direction="agent", pivot="Your order is on its way", sender="agent-li")])
+        # what a translator gave for the agent's reply to her (her order is in it), and for no one in particular
+        await kefu.store.remember("en", "ru", "Your order is on its way", "Ваш заказ в пути", "table", IN_HOURS)
+        await kefu.store.remember("en", "fr", "Hello", "Bonjour", "table", IN_HOURS)
         placed = {"amount": 20.0, "currency": "USD", "status": "shipped", "placed_at": IN_HOURS, "updated_at": IN_HOURS}
         await kefu.store.save_orders([{"order_id": "A-1", "buyer": ALICE, **placed}, {"order_id": "B-1", "buyer": BOB, **placed}])
         await kefu.store.keep_rejected("telegram", json.dumps({"message": {"from": {"id": ALICE}, "text": "x" * 5}}), "bad update", IN_HOURS)
@@ -103,18 +106,19 @@ def test_export_then_forget_then_export_shows_the_buyer_gone_and_everyone_else_u
     assert (tmp_path / "shared.jpg").exists()  # Bob sent the same photo: it stays
 
     async def leftovers(store: Store):
-        translations = await store.remembered("ru", "en", "Где мой заказ?")
+        translations = [await store.remembered("ru", "en", "Где мой заказ?"), await store.remembered("en", "ru", "Your order is on its way"),
+                        await store.remembered("en", "fr", "Hello")]
         return (await store.order("A-1"), await store.order("B-1"), [r.payload for r in await store.rejected()],
                 translations, await store.privacy_audit(), await store.forgotten(ALICE), await store.forgotten(BOB))
 
     order_a, order_b, rejected, translation, audit, forgotten_alice, forgotten_bob = asyncio.run(_read(db_url, leftovers))
     assert order_a is None and order_b is not None
     assert len(rejected) == 2 and not any(f'"{ALICE}"' in p for p in rejected)  # another id that merely starts alike stays
-    assert translation is None  # the translation of her words is gone
+    assert translation == [None, None, "Bonjour"]  # translations of her words and of what she was sent are gone
     assert forgotten_alice and not forgotten_bob
     [entry] = audit
     assert (entry.action, entry.ran_by) == ("forget", "li.wei")
-    assert entry.counts == {"messages": len(alice["messages"]), "translations": 1, "conversations": 1, "orders": 1, "rejected": 1, "attachments": 1}
+    assert entry.counts == {"messages": len(alice["messages"]), "translations": 2, "conversations": 1, "orders": 1, "rejected": 1, "attachments": 1}
     written = json.dumps([str(v) for v in astuple(entry)], ensure_ascii=False)
     for personal in (ALICE, "Alice", "Ivanova", "Где", "4711"):
         assert personal not in written

@@ -28,6 +28,7 @@ RETENTION = "retention"
 DELETE = "delete"
 ANONYMISE = "anonymise"
 ERASED = "erased"  # what an anonymised conversation's buyer becomes
+MIN_WORD_ID = 6  # a shorter id is looked for in JSON payloads only
 EXPIRE_BATCH = 200  # conversations per retention transaction: short transactions beside live traffic
 
 
@@ -70,6 +71,8 @@ def _mentions(payload: str, buyer: str) -> bool:
     try:
         data = json.loads(payload)
     except ValueError:
+        if len(buyer) < MIN_WORD_ID and "@" not in buyer:  # "42" in a raw mail is more likely a size than a person
+            return False
         return re.search(rf"(?<![\w.@+-]){re.escape(buyer)}(?![\w@-]|\.\w)", payload) is not None
     stack = [data]
     while stack:
@@ -171,12 +174,15 @@ class Privacy:
             select(StoredMessage.id, StoredMessage.direction, StoredMessage.text, StoredMessage.pivot, StoredMessage.raw).where(which)
         )).all()
         # What a translator was given from these messages: the buyer's words, an agent's own text.
-        # Canned answers are shared by every buyer and stay.
         words = {_digest(text) for _, direction, text, pivot, _ in rows if direction == "in" and text}
         words |= {_digest(pivot) for _, direction, _, pivot, _ in rows if direction == "agent" and pivot}
+        # What came back from a translator for them: a letter with their name, order and tracking number.
+        sent = sorted({text for _, direction, text, _, _ in rows if direction in ("out", "agent") and text})
         translations = 0
         for chunk in _chunks(sorted(words)):
             translations += (await session.execute(delete(TranslationMemory).where(TranslationMemory.digest.in_(chunk)))).rowcount
+        for chunk in _chunks(sent, 100):
+            translations += (await session.execute(delete(TranslationMemory).where(TranslationMemory.translation.in_(chunk)))).rowcount
         ids = [row[0] for row in rows]
         files = sorted({path for *_, raw in rows for path in _attachment_paths(raw)})
         for chunk in _chunks(ids):
