@@ -21,7 +21,7 @@ from sqlalchemy import String, Text, cast, delete, exists, func, or_, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import Conversation, Order, PrivacyAudit, PrivacySalt, Rejected, StoredMessage, TranslationMemory
-from bot.store.views import snapshot, snapshots
+from bot.store.views import snapshots
 
 FORGET = "forget"
 RETENTION = "retention"
@@ -206,7 +206,7 @@ class Privacy:
     @staticmethod
     async def _unshared(session: AsyncSession, paths: list[str]) -> list[str]:
         """Attachments are stored by content: a file another buyer also sent stays on disk."""
-        raw = cast(StoredMessage.raw, Text) if session.bind.dialect.name == "postgresql" else cast(StoredMessage.raw, String)
+        raw = cast(StoredMessage.raw, Text)
         kept = []
         for path in paths:
             quoted = json.dumps(path)[1:-1]  # as it appears inside the stored JSON
