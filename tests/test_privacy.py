@@ -221,3 +221,23 @@ def test_a_wrong_retention_mode_in_kefu_yaml_names_the_file_and_line(tmp_path):
     config.write_text("retention_days: 730\nretention_mode: delete\n", encoding="utf-8")
     settings = load_settings(config, env={})
     assert (settings.retention_days, settings.retention_mode) == (730, "delete")
+
+
+async def test_the_housekeeping_chore_expires_by_the_configured_retention(tmp_path, settings, brain, detector, clock):
+    from dataclasses import replace as configured
+
+    from bot.app import App
+    from bot.brain import BrainHolder
+    from bot.serve.runner import Runner
+
+    kefu = await make_bot(f"sqlite:///{tmp_path / 'kefu.db'}", DATA / "translations.tsv",
+                          configured(settings, retention_days=30, retention_mode="delete"), brain, detector, clock)
+    try:
+        await _conversation_at(kefu.store, "last-year", clock.now - timedelta(days=365))
+        await _conversation_at(kefu.store, "yesterday", clock.now - timedelta(days=1))
+        served = App(kefu.pipeline.settings, kefu.store, BrainHolder(kefu.pipeline.settings, brain), kefu.pipeline)
+        runner = Runner(served, ["telegram"], {"KEFU_TELEGRAM_TOKEN": "123:test", "KEFU_TELEGRAM_API_URL": "http://127.0.0.1:9/bot"})
+        assert await runner.expire_old() == 1
+        assert [c.external_id for c in await kefu.store.conversations()] == ["yesterday"]
+    finally:
+        await kefu.store.close()
