@@ -17,6 +17,7 @@ from intents import LISTS_DIR
 from replies.answers import REPLIES_DIR
 
 DEFAULT_DATABASE = "sqlite:///kefu.db"
+RETENTION_MODES = ("anonymise", "delete")
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Settings:
     key_customer_spend: float = 500.0  # …or this much spent
     idle_release_minutes: int = 120  # a held chat nobody answers goes back to the bot
     give_up_sending_minutes: int = 60  # an answer still not delivered after this goes to people, visibly
+    retention_days: int = 0  # conversations with no message for this long expire (0: kept; see README)
+    retention_mode: str = "anonymise"  # anonymise (counts and intents stay for stats) | delete
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-channel settings (see README)
     source: Path | None = None
 
@@ -76,6 +79,10 @@ def _apply_file(settings: Settings, path: Path) -> None:
         if key not in known:
             raise DataError(path, data.line_of(key), f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
         setattr(settings, key, _coerce(key, value, path, data.line_of(key)))
+    if settings.retention_mode not in RETENTION_MODES:
+        raise DataError(path, data.line_of("retention_mode"), f"retention_mode must be one of {', '.join(RETENTION_MODES)}")
+    if settings.retention_days < 0:
+        raise DataError(path, data.line_of("retention_days"), "retention_days must be 0 (off) or a number of days")
     settings.source = path
 
 

@@ -19,6 +19,7 @@ from bot.conversation.understand import Understanding
 from bot.hours import tell_when
 
 UNSURE_MARGIN = 12.0  # this close below the threshold, ask once to rephrase before handing off
+PRIVACY_INTENT = "privacy_request"  # intents/lists/privacy.yaml: handed off with reason `privacy`
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def _what(heard: Heard, situation: Situation, brain: Brain, language: str) -> De
 def _reason(heard: Heard, situation: Situation, brain: Brain) -> str | None:
     assert heard.understood is not None
     intent = heard.understood.match.intent
+    if intent == PRIVACY_INTENT:  # before key customers: the agent must see what is asked
+        return handoff.PRIVACY
     if situation.always_person:
         return handoff.KEY_CUSTOMER
     if intent == "human_agent":

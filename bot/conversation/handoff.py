@@ -17,6 +17,7 @@ ANGRY = "angry"
 KEY_CUSTOMER = "key_customer"
 UNREADABLE = "unreadable"  # a photo, sticker, voice message or file
 ERROR = "error"  # processing failed: a person must look
+PRIVACY = "privacy"  # the buyer asks to erase (or see) their personal data: a person runs `kefu forget`
 
 PRIORITY_REASONS = {DISPUTE, KEY_CUSTOMER}
 

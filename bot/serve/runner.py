@@ -22,6 +22,7 @@ from bot.desk.actions import AgentDesk
 from bot.orders.notices import write_notices
 from bot.serve.leader import Leadership
 from bot.serve.outbox import OutboxSender
+from bot.serve.retention import apply_retention
 from bot.store.outbox import Delivery
 from bot.store.views import Conversation
 from bot.language.translate import base, localize
@@ -181,6 +182,10 @@ class Runner:
             self.sender.wake()
         return written
 
+    async def expire_old(self) -> int:
+        settings = self.kefu.settings
+        return await apply_retention(self.kefu.store, settings.retention_days, settings.retention_mode, self.kefu.pipeline.clock())
+
     async def recover(self) -> int:
         """Messages left undecided by a crash or a kill: decided now (their answers go out)."""
         done = await self.kefu.pipeline.recover()
@@ -189,9 +194,9 @@ class Runner:
         return done
 
     async def _housekeeping(self) -> None:
-        """Leader only, every minute: recovery, idle chats back to the bot, order notices."""
+        """Leader only, every minute: recovery, idle chats back to the bot, order notices, retention."""
         while True:
-            for chore in (self.recover, self.release_idle, self.write_notices):
+            for chore in (self.recover, self.release_idle, self.write_notices, self.expire_old):
                 try:
                     await chore()
                 except Exception:  # noqa: BLE001 - housekeeping must not stop the channels

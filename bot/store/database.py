@@ -27,6 +27,7 @@ from bot.message import Message
 from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 from bot.store.outbox import OutboxStore
+from bot.store.privacy import Privacy
 from bot.store.reports import Reports
 from bot.store.views import snapshot, snapshots
 from bot.store.sanitize import ERROR_LIMIT, LIMITS, MAX_STORED_CHARS, fit_message, fit_text, original_payload, storable_moment
@@ -85,7 +86,7 @@ def _sqlite_serialized(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class Store(Writes, OutboxStore, Reports):
+class Store(Writes, OutboxStore, Reports, Privacy):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)

@@ -154,3 +154,23 @@ class Rejected(Base):
     error: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PrivacyAudit(Base):
+    """One erasure (`kefu forget`, a retention run): counts and a salted hash, never the buyer's id."""
+
+    __tablename__ = "privacy_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))  # forget | retention
+    ran_by: Mapped[str] = mapped_column(String(255))
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    subject_hash: Mapped[str | None] = mapped_column(String(64))  # HMAC-SHA256 of the buyer id (forget only)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PrivacySalt(Base):
+    __tablename__ = "privacy_salt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))

@@ -28,10 +28,11 @@ StoredMessage = _view_of(models.StoredMessage)
 Order = _view_of(models.Order)
 Rejected = _view_of(models.Rejected)
 TranslationMemory = _view_of(models.TranslationMemory)
+PrivacyAudit = _view_of(models.PrivacyAudit)
 
 _VIEWS = {
     models.Conversation: Conversation, models.StoredMessage: StoredMessage, models.Order: Order,
-    models.Rejected: Rejected, models.TranslationMemory: TranslationMemory,
+    models.Rejected: Rejected, models.TranslationMemory: TranslationMemory, models.PrivacyAudit: PrivacyAudit,
 }
 _FIELDS = {model: [field.name for field in dataclasses.fields(view)] for model, view in _VIEWS.items()}
 
