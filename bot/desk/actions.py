@@ -28,7 +28,8 @@ from bot.language.detect import LanguageDetector
 from bot.store.database import Store
 from bot.store.views import Conversation, StoredMessage
 from bot.store.writes import Outgoing
-from bot.language.translate import Translator, base, localize
+from bot.language.safeguard import describe
+from bot.language.translate import Translator, base, checked, localize
 from replies.render import message_body
 
 log = logging.getLogger(__name__)
@@ -198,8 +199,10 @@ class AgentDesk:
         """Send an agent's reply in the buyer's language.
 
         The etiquette check runs first: with warnings and no `confirm`, nothing is
-        sent and the agent sees why (`Sent.text` is None). `translate=False`
-        sends the text exactly as written.
+        sent and the agent sees why (`Sent.text` is None). A machine translation
+        that lost a number, a code or a name is such a warning too: the agent sees
+        it (`Sent.held`) with what was lost. `translate=False` sends the text
+        exactly as written.
         """
         conversation = await self.conversation(conversation_id)
         if conversation.state == "held" and conversation.agent not in (None, agent):
@@ -207,15 +210,18 @@ class AgentDesk:
         if not text.strip():
             raise DeskError("nothing to send")
         language = conversation.language or "en"
-        outgoing = text
+        outgoing, lost = text, []
         if translate:
             written_in = await self._agent_text_language(text)
-            translated = await self.translator.translate(text, written_in, language)
-            if translated is None:
+            translation = await checked(self.translator, text, written_in, language)
+            if translation.mismatch and translation.unchecked:
+                outgoing, lost = translation.unchecked, [describe(translation.missing)]  # the agent decides
+            elif translation.text is None:
                 raise DeskError(f"no translation {written_in}→{language} right now; send without translation, or try again")
-            outgoing = translated
+            else:
+                outgoing = translation.text
         country, _ = likely_country(conversation.country, conversation.timezone, language)
-        warnings = etiquette_warnings([text, outgoing], self.culture.get(country) if country else None)
+        warnings = lost + etiquette_warnings([text, outgoing], self.culture.get(country) if country else None)
         if warnings and not confirm:
             draft = self._keep_draft(_Draft(conversation_id, text, translate))
             return Sent(None, language, warnings, text, draft=draft, held=outgoing)
