@@ -91,6 +91,9 @@ def test_a_lost_item_or_number_means_no_translation_and_says_what():
 
 def test_numbers_match_across_decimal_separators_and_scripts():
     assert restore("1,5 kg, ３ Tage", mask("1.5 kg, 3 days")).missing == ()
+    arabic = restore("يستغرق التوصيل ٢٥-٦٠ يومًا، الطلب ZXQ٠Z", mask("Delivery takes 25–60 days, order #12345"))
+    assert arabic.missing == () and arabic.text.endswith("#12345")
+    assert restore("Bestellung 7", mask("Order 007")).missing == ("007",)
 
 
 def test_a_token_the_source_never_had_is_a_mismatch():

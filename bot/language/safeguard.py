@@ -44,6 +44,19 @@ class Term:
 @dataclass(frozen=True)
 class Glossary:
     terms: tuple[Term, ...] = ()
+    _finders: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def finder(self, language: str) -> tuple[re.Pattern | None, dict[str, Term]]:
+        """One pattern for every spelling of every term in `language` (longest first), and the term of each."""
+        if language not in self._finders:
+            spellings: dict[str, Term] = {}
+            for term in self.terms:
+                for spelling in term.spellings(language):
+                    spellings.setdefault(spelling.lower(), term)
+            ordered = sorted(spellings, key=len, reverse=True)
+            pattern = "|".join(map(re.escape, ordered))
+            self._finders[language] = (re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE) if ordered else None, spellings)
+        return self._finders[language]
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -113,7 +126,7 @@ def _letter(ch: str) -> str:
 
 _GAP = r"[\s\u200b\u00a0-]*"
 # A token as providers give it back: any case, full-width, spaced out ("zxq 3 z", "ＺＸＱ３Ｚ").
-_TOKEN = re.compile(_GAP.join([_letter("Z"), _letter("X"), _letter("Q"), r"([0-9０-９]+)", _letter("Z")]))
+_TOKEN = re.compile(_GAP.join([_letter("Z"), _letter("X"), _letter("Q"), r"(\d+)", _letter("Z")]))
 
 
 @dataclass(frozen=True)
@@ -157,19 +170,18 @@ def _protected_spans(text: str, glossary: Glossary, source: str, target: str) ->
     for found in _SCANNER.finditer(text):  # URLs and e-mails before names: a brand inside a link stays in the link
         if found.lastgroup in ("url", "email"):
             add(found.start(), found.end(), None)
-    # Longest spelling first, so "PowerCore Slim" wins over "PowerCore".
-    spellings = sorted(((s, term) for term in glossary.terms for s in term.spellings(source)), key=lambda p: -len(p[0]))
-    for spelling, term in spellings:
-        for found in re.finditer(rf"(?<!\w){re.escape(spelling)}(?!\w)", text, re.IGNORECASE):
-            add(found.start(), found.end(), term.written(target) if term.renderings else found.group())
+    names, terms = glossary.finder(source)  # the longest spelling first: "PowerCore Slim" wins over "PowerCore"
+    for found in names.finditer(text) if names else ():
+        term = terms.get(found.group().lower())
+        add(found.start(), found.end(), term.written(target) if term and term.renderings else found.group())
     for found in _SCANNER.finditer(text):
         add(found.start(), found.end(), None)
     return sorted(spans)
 
 
 def numbers(text: str) -> Counter:
-    """The digit runs of a text (any script's digits), so "1.5" and "1,5" count the same."""
-    return Counter(re.findall(r"\d+", unicodedata.normalize("NFKC", text), re.ASCII))
+    """The digit runs of a text, in any script's digits (３, ٣, ३ are 3), so "1.5" and "1,5" count the same."""
+    return Counter("".join(str(unicodedata.decimal(digit)) for digit in run) for run in re.findall(r"\d+", text))
 
 
 @dataclass(frozen=True)
@@ -191,7 +203,7 @@ def restore(translated: str, masked: Masked) -> Checked:
     stray: list[str] = []
 
     def back(found: re.Match) -> str:
-        index = int(unicodedata.normalize("NFKC", found.group(1)))
+        index = int(found.group(1))
         if index >= len(masked.items):
             stray.append(found.group())
             return found.group()
