@@ -384,7 +384,8 @@ async def test_an_agent_sees_what_the_translation_lost_and_can_send_it_anyway(ht
     assert not any("возврат" in text for _, _, text in outbox.sent)  # nothing went to the buyer
 
     anyway = await desk.send_draft(held.draft, "lina")
-    assert anyway.text == held.held and outbox.sent[-1][2] == held.held
+    assert anyway.text == held.held and outbox.sent[-1][2] == held.held  # what the agent saw, not a new translation
+    assert sent.count(REFUND_AGENT_SENT) == 1
 
 
 async def test_an_agent_reply_whose_translation_kept_everything_goes_straight_out(http, providers, kefu):
