@@ -154,7 +154,8 @@ class ProviderTranslator:
             return Checked(None)
         outcome = restore(result, masked)
         if outcome.mismatch:
-            log.warning("%s translation %s→%s lost %s: not used", self.name, source, target, ", ".join(outcome.missing))
+            # How many, not which: the items are order numbers, addresses, names.
+            log.warning("%s translation %s→%s lost %d protected item(s): not used", self.name, source, target, len(outcome.missing))
         return outcome
 
     async def _call(self, text: str, source: str, target: str) -> str | None:
