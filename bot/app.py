@@ -14,6 +14,7 @@ from bot.language.models import ModelProcess
 from bot.processes import process_pool, terminate
 from bot.conversation.pipeline import Pipeline
 from bot.store.database import Store
+from bot.language.safeguard import load_glossary
 from bot.language.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
 
 
@@ -31,9 +32,10 @@ def make_detector(settings: Settings, warm: bool = False, english_words: set[str
 
 def configured_translator(settings: Settings, spec: str | None = None) -> Translator:
     translator = make_translator(spec or settings.translator)
+    glossary = load_glossary(settings.replies_dir, settings.glossary)
     for part in getattr(translator, "translators", [translator]):
         if isinstance(part, ProviderTranslator):
-            part.timeout = settings.translator_timeout
+            part.timeout, part.glossary = settings.translator_timeout, glossary
     return translator
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.datafiles import DataError, expect, load_yaml
 from bot.language.detect import DEFAULT_EXPECTED, PRIMARY
+from bot.language.safeguard import Glossary, parse_glossary
 from intents import LISTS_DIR
 from replies.answers import REPLIES_DIR
 
@@ -40,6 +41,7 @@ class Settings:
     retention_days: int = 0  # conversations with no message for this long expire (0: kept; see README)
     retention_mode: str = "anonymise"  # anonymise (counts and intents stay for stats) | delete
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-channel settings (see README)
+    glossary: Glossary = field(default_factory=Glossary)  # names and terms translation must keep (see README)
     source: Path | None = None
 
     @property
@@ -88,6 +90,8 @@ def _apply_file(settings: Settings, path: Path) -> None:
 
 def _coerce(name: str, value: Any, path: Path, line: int) -> Any:
     default = getattr(Settings(), name)
+    if name == "glossary":
+        return parse_glossary(value, path, line)
     if name.endswith("_dir"):
         folder = Path(expect(value, str, path, line, name)).expanduser()
         if not folder.is_absolute() and path.suffix in (".yaml", ".yml"):

@@ -257,3 +257,12 @@ def test_a_list_without_answers_is_checked_on_its_own(tmp_path):
     assert result.exit_code == 0, result.output
     assert "checked 1 intent files (3 intents, 32 examples) and no answers (a list on its own): 0 errors" in result.output
     assert "catalogue" not in result.output and "no answer for intent" not in result.output
+
+
+def test_a_broken_glossary_is_an_error_with_file_and_line(replies):
+    glossary = replies / "glossary.yaml"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "power bank:\n  German: Powerbank\n", encoding="utf-8")
+    number = line_of(glossary, "power bank:")
+    result = check(env={"KEFU_REPLIES_DIR": str(replies)})
+    assert result.exit_code == 1
+    assert f"error: {glossary}:{number}: 'power bank': 'German' is not a language code (de, ru, zh-cn…)" in result.output

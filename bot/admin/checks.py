@@ -15,6 +15,7 @@ from bot.admin.conflicts import find_conflicts
 from bot.datafiles import DataError, load_yaml
 from bot.admin.findings import ERROR, WARNING, Finding
 from bot.hours import load_hours
+from bot.language.safeguard import load_glossary
 from intents.catalog import CATALOGUE, IntentSet, list_files, load_intents
 from replies.answers import AnswerBook, LanguageAnswers, load_facts, load_language
 from replies.render import problems
@@ -107,6 +108,10 @@ def _check_replies(folder: Path, result: CheckResult) -> AnswerBook | None:
             load_hours(hours_file)
         except DataError as exc:
             result.findings.append(Finding.from_error(exc))
+    try:  # the glossary (kefu.yaml's part is checked when the settings load)
+        load_glossary(folder)
+    except DataError as exc:
+        result.findings.append(Finding.from_error(exc))
     answers_dir = folder / "answers"
     files = sorted(answers_dir.glob("*.yaml"))
     result.answer_files = len(files)

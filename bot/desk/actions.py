@@ -28,7 +28,8 @@ from bot.language.detect import LanguageDetector
 from bot.store.database import Store
 from bot.store.views import Conversation, StoredMessage
 from bot.store.writes import Outgoing
-from bot.language.translate import Translator, base, localize
+from bot.language.safeguard import describe
+from bot.language.translate import Translator, base, checked, localize
 from replies.render import message_body
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class _Draft:
     conversation_id: int
     text: str
     translate: bool
+    shown: str | None = None  # a translation that lost something, as the agent saw it
 
 
 class AgentDesk:
@@ -194,12 +196,16 @@ class AgentDesk:
             await self._wake()
         return await self.conversation(conversation.id)
 
-    async def reply(self, conversation_id: int, agent: str, text: str, *, translate: bool = True, confirm: bool = False) -> Sent:
+    async def reply(
+        self, conversation_id: int, agent: str, text: str, *, translate: bool = True, confirm: bool = False, shown: str | None = None
+    ) -> Sent:
         """Send an agent's reply in the buyer's language.
 
         The etiquette check runs first: with warnings and no `confirm`, nothing is
-        sent and the agent sees why (`Sent.text` is None). `translate=False`
-        sends the text exactly as written.
+        sent and the agent sees why (`Sent.text` is None). A machine translation
+        that lost a number, a code or a name is such a warning too: the agent sees
+        it (`Sent.held`) with what was lost; sent anyway, that translation (`shown`)
+        goes out as the agent saw it. `translate=False` sends the text exactly as written.
         """
         conversation = await self.conversation(conversation_id)
         if conversation.state == "held" and conversation.agent not in (None, agent):
@@ -207,17 +213,22 @@ class AgentDesk:
         if not text.strip():
             raise DeskError("nothing to send")
         language = conversation.language or "en"
-        outgoing = text
-        if translate:
+        outgoing, lost = text, []
+        if translate and shown is not None and confirm:
+            outgoing = shown
+        elif translate:
             written_in = await self._agent_text_language(text)
-            translated = await self.translator.translate(text, written_in, language)
-            if translated is None:
+            translation = await checked(self.translator, text, written_in, language)
+            if translation.mismatch and translation.unchecked:
+                outgoing, lost = translation.unchecked, [describe(translation.missing)]  # the agent decides
+            elif translation.text is None:
                 raise DeskError(f"no translation {written_in}→{language} right now; send without translation, or try again")
-            outgoing = translated
+            else:
+                outgoing = translation.text
         country, _ = likely_country(conversation.country, conversation.timezone, language)
-        warnings = etiquette_warnings([text, outgoing], self.culture.get(country) if country else None)
+        warnings = lost + etiquette_warnings([text, outgoing], self.culture.get(country) if country else None)
         if warnings and not confirm:
-            draft = self._keep_draft(_Draft(conversation_id, text, translate))
+            draft = self._keep_draft(_Draft(conversation_id, text, translate, outgoing if lost else None))
             return Sent(None, language, warnings, text, draft=draft, held=outgoing)
         now = self.clock()
         # Replying is claiming; a reply to a conversation someone else took meanwhile is refused.
@@ -236,7 +247,7 @@ class AgentDesk:
         if kept is None:
             raise DeskError("that reply was already sent, or is too old: write it again")
         try:
-            return await self.reply(kept.conversation_id, agent, kept.text, translate=kept.translate, confirm=True)
+            return await self.reply(kept.conversation_id, agent, kept.text, translate=kept.translate, confirm=True, shown=kept.shown)
         except DeskError:
             self._drafts[draft] = kept  # e.g. held by someone else: still there once that is sorted out
             raise

@@ -3,7 +3,9 @@
 The seeds' practice: a minor-language message goes into English (the pivot),
 the bot works in English, and the answer goes back. `Translator.translate`
 returns None when it has no translation; the pipeline then falls back (answer
-in English, flag the message for agents) instead of blocking.
+in English, flag the message for agents) instead of blocking. A provider's
+translation that lost a number, a code or a name counts as none
+(bot.language.safeguard); `checked` says what was lost, for the agent desk.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import requests
 
 from bot.language.detect import language_code
 from bot.language.providers import MakeClient, ProviderConfigError, provider_factory
+from bot.language.safeguard import Checked, Glossary, mask, restore
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,14 @@ async def localize(translator: "Translator", text: str, written_in: str, languag
     if not text or base(written_in) == base(language):
         return text
     return await translator.translate(text, written_in, language)
+
+
+async def checked(translator: "Translator", text: str, source: str, target: str) -> Checked:
+    """A translation with what it lost: translators that mask and verify say so, the rest lose nothing."""
+    check = getattr(translator, "check", None)
+    if check is not None:
+        return await check(text, source, target)
+    return Checked(await translator.translate(text, source, target))
 
 
 class NoTranslator:
@@ -108,10 +119,13 @@ def _provider_factory(name: str, env: dict[str, str]) -> MakeClient:
 class ProviderTranslator:
     """A translation service, through deep-translator's clients (see bot.language.providers).
 
-    Each attempt runs on the translator's own small pool of threads and ends after
-    `timeout` seconds: the HTTP call itself times out, so the thread is free again
-    and hung calls cannot pile up. One retry, then the service is left alone for
-    `cooldown` seconds so a dead provider cannot slow every message down.
+    What must not change (bot.language.safeguard, with the shop's `glossary`) is
+    masked before the call and restored after it; a result that lost any of it, or
+    any number, is no translation. Each attempt runs on the translator's own small
+    pool of threads and ends after `timeout` seconds: the HTTP call itself times
+    out, so the thread is free again and hung calls cannot pile up. One retry,
+    then the service is left alone for `cooldown` seconds so a dead provider
+    cannot slow every message down.
     """
 
     name: str
@@ -120,6 +134,7 @@ class ProviderTranslator:
     cooldown: float = 60.0
     retries: int = 1
     threads: int = 4
+    glossary: Glossary = Glossary()
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix=f"kefu-{self.name}")
@@ -128,8 +143,22 @@ class ProviderTranslator:
         self._down_until = 0.0
 
     async def translate(self, text: str, source: str, target: str) -> str | None:
+        return (await self.check(text, source, target)).text
+
+    async def check(self, text: str, source: str, target: str) -> Checked:
         if base(source) == base(target):
-            return text
+            return Checked(text)
+        masked = mask(text, self.glossary, base(source), base(target))
+        result = await self._call(masked.text, source, target)
+        if result is None:
+            return Checked(None)
+        outcome = restore(result, masked)
+        if outcome.mismatch:
+            # How many, not which: the items are order numbers, addresses, names.
+            log.warning("%s translation %s→%s lost %d protected item(s): not used", self.name, source, target, len(outcome.missing))
+        return outcome
+
+    async def _call(self, text: str, source: str, target: str) -> str | None:
         if time.monotonic() < self._down_until:
             return None
         loop = asyncio.get_running_loop()
@@ -187,11 +216,18 @@ class ChainTranslator:
         self.name = "+".join(t.name for t in translators)
 
     async def translate(self, text: str, source: str, target: str) -> str | None:
+        return (await self.check(text, source, target)).text
+
+    async def check(self, text: str, source: str, target: str) -> Checked:
+        """The first usable translation; else what the last provider lost, if one lost anything."""
+        lost = Checked(None)
         for translator in self.translators:
-            result = await translator.translate(text, source, target)
-            if result is not None:
+            result = await checked(translator, text, source, target)
+            if result.text is not None:
                 return result
-        return None
+            if result.mismatch:
+                lost = result
+        return lost
 
 
 class MemoryTranslator:
@@ -202,14 +238,18 @@ class MemoryTranslator:
         self.name = inner.name
 
     async def translate(self, text: str, source: str, target: str) -> str | None:
+        return (await self.check(text, source, target)).text
+
+    async def check(self, text: str, source: str, target: str) -> Checked:
+        """Only verified translations are remembered: one that lost something is asked for again next time."""
         if base(source) == base(target):
-            return text
+            return Checked(text)
         remembered = await self.store.remembered(base(source), base(target), text)
         if remembered is not None:
-            return remembered
-        result = await self.inner.translate(text, source, target)
-        if result is not None:
-            await self.store.remember(base(source), base(target), text, result, self.inner.name, self.clock())
+            return Checked(remembered)
+        result = await checked(self.inner, text, source, target)
+        if result.text is not None:
+            await self.store.remember(base(source), base(target), text, result.text, self.inner.name, self.clock())
         return result
 
 
