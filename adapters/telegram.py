@@ -317,6 +317,17 @@ class TelegramChannel(Channel):
         """Stored and decided; the answer is in the outbox, which sends it through `send_text`."""
         await self.handle(message, self.style)
 
+    async def _deliver(self, conversation: str, text: str) -> None:
+        """/help, which is not part of the conversation's record: sent at once, part by part; a
+        refusal is logged (the buyer can ask again)."""
+        for part in self.split(text):
+            try:
+                await self.send_text(conversation, part)
+            except SEND_FAILURES as exc:
+                reason = exc.reason if isinstance(exc, SendError) else f"{type(exc).__name__}: {exc}"
+                log.warning("telegram: could not send help to chat %s (%s)", conversation, reason)
+                return
+
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
         if isinstance(context.error, SEND_FAILURES):  # the update was fine; sending was not

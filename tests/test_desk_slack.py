@@ -14,7 +14,7 @@ import pytest
 
 from adapters.desk_slack import SlackDesk, SlackDeskSettings
 from bot.desk.actions import Card, Line
-from bot.models import Conversation
+from bot.store.models import Conversation
 from adapters.env import SettingsError
 from adapters.slack import EVENTS_PATH
 from bot.serve.runner import Runner
