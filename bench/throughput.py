@@ -83,7 +83,7 @@ async def _worker(url: str, count: int, worker: int, stages: Stages | None, barr
 
     kefu = await build_app(load_settings(), translator="none", database_url=url, warm=False, watch=False)
     pipeline, store = kefu.pipeline, kefu.store
-    pipeline.detector.warm_up()
+    pipeline.detector.preload()
     for warm in messages(20, worker + 1000):  # models and connections warm, not timed
         await pipeline.handle(warm)
     if stages is not None:
