@@ -96,12 +96,8 @@ class Store(Writes, OutboxStore, Reports, Privacy):
     @classmethod
     async def open(cls, url: str, migrate: bool = True) -> "Store":
         try:
-            sqlite = async_url(url).startswith("sqlite")
-            # A server connection can drop (pinged before use); an SQLite file cannot. Sessions end
-            # their own transactions, so SQLite's pool need not roll back again on check-in.
-            engine = create_async_engine(
-                async_url(url), pool_pre_ping=not sqlite, **({"pool_reset_on_return": None} if sqlite else {})
-            )
+            # A server connection can drop (pinged before use); an SQLite file cannot.
+            engine = create_async_engine(async_url(url), pool_pre_ping=not async_url(url).startswith("sqlite"))
         except ModuleNotFoundError as exc:
             raise StoreError(f"cannot open {url.split(':', 1)[0]} databases: {exc} (install kefu[postgres])") from exc
         if engine.dialect.name == "sqlite":
