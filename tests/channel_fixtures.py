@@ -94,21 +94,22 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @contextlib.asynccontextmanager
-async def running(channel) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
+async def running(channel, sender=None) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
     """`channel.serve()` in a task until the block ends; fails fast if serving fails to start.
 
     When the channel hands messages to a pipeline, the outbox sender runs beside it, as in
-    `kefu run`: the answers the pipeline writes go out through `channel.send_text`."""
+    `kefu run`: the answers the pipeline writes go out through `channel.send_text`. A Runner's own
+    `sender` (which also tells its desks when it gives up) runs instead when given."""
     from bot.conversation.pipeline import Pipeline
     from bot.serve.outbox import OutboxSender
 
     handle = getattr(channel, "handle", None)
     pipeline = getattr(getattr(handle, "handle", handle), "__self__", None)
-    delivering = None
-    if isinstance(pipeline, Pipeline):
-        sender = OutboxSender(pipeline.store, {channel.name: channel}, pipeline.clock, poll_seconds=0.2)
-        pipeline.written.append(sender.wake)
-        delivering = asyncio.create_task(sender.run())
+    delivering = asyncio.create_task(sender.run()) if sender is not None else None
+    if sender is None and isinstance(pipeline, Pipeline):
+        own = OutboxSender(pipeline.store, {channel.name: channel}, pipeline.clock, poll_seconds=0.2)
+        pipeline.written.append(own.wake)
+        delivering = asyncio.create_task(own.run())
     task = asyncio.create_task(channel.serve())
     ready = asyncio.create_task(channel.ready.wait())
     await asyncio.wait({task, ready}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
@@ -125,8 +126,8 @@ async def running(channel) -> AsyncIterator[object]:  # type: ignore[no-untyped-
                 running_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await running_task
-        if isinstance(pipeline, Pipeline):
-            pipeline.written.remove(sender.wake)
+        if sender is None and isinstance(pipeline, Pipeline):
+            pipeline.written.remove(own.wake)
 
 
 async def stored(store, channel: str) -> list:  # type: ignore[no-untyped-def]

@@ -100,7 +100,7 @@ async def team(kefu_app, fake_slack, request):  # type: ignore[no-untyped-def]
     fake_slack.add_channel(DESK)
     fake_slack.add_channel(BUYER_DM)
     runner = Runner(kefu_app, ["slack"], {**environment(fake_slack), **getattr(request, "param", {})})
-    async with running(runner.channels["slack"]), httpx.AsyncClient() as client:
+    async with running(runner.channels["slack"], runner.sender), httpx.AsyncClient() as client:
         yield Team(runner, fake_slack, client)
 
 

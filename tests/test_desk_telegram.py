@@ -98,7 +98,7 @@ async def team(kefu_app, fake_telegram, desk_fake, request):  # type: ignore[no-
         "KEFU_TELEGRAM_DESK_API_URL": f"{desk_fake.url}/bot", **FAST, **getattr(request, "param", {}),
     }
     runner = Runner(kefu_app, ["telegram"], environ)
-    async with running(runner.channels["telegram"]), running(runner.desks["telegram"]):
+    async with running(runner.channels["telegram"], runner.sender), running(runner.desks["telegram"]):
         yield Team(runner, fake_telegram, desk_fake)
 
 
@@ -264,3 +264,14 @@ async def test_buyer_text_that_looks_like_a_desk_command_stays_buyer_text(team: 
     stored = await team.runner.kefu.store.messages(conversation.id)
     assert [(m.direction, m.text) for m in stored][0] == ("in", "/claim")
     assert conversation.state != "held" and not team.in_topic("took this conversation")
+
+
+async def test_a_buyer_who_blocked_the_bot_is_shown_to_the_agents(team: Team) -> None:
+    team.shop.block_user(BUYER)  # the buyer blocked the shop's bot
+    team.buyer("how can I pay?")
+    warning = await until(lambda: team.in_topic("Not delivered to the buyer"), what="the failure shown in the desk")
+    assert "blocked" in warning[0]["text"]
+    conversation = await team.conversation()
+    assert (conversation.state, conversation.handoff_reason) == ("waiting", "unreachable")
+    assert conversation.unreachable_at is not None
+    assert team.cards()  # a card, so an agent can take it

@@ -153,3 +153,13 @@ async def test_a_crash_in_processing_loses_nothing(kefu):
     conversation = await kefu.store.find_conversation("console", "crash")
     incoming = (await kefu.store.messages(conversation.id))[0]
     assert incoming.status == "failed" and "matcher exploded" in incoming.error
+
+
+async def test_without_a_translator_a_russian_order_question_is_not_a_privacy_request(kefu):
+    """Native phrasings for one intent alone pull every message of that language to it: none ship."""
+    from bot.language.translate import NoTranslator
+
+    kefu.pipeline.translator = NoTranslator()
+    for text in ("Где мой заказ?", "Сколько стоит доставка?", "Хочу вернуть товар"):
+        reply = await kefu.pipeline.handle(buyer_message(text, hint="ru", conversation=text))
+        assert reply.intent != "privacy_request" and reply.handoff_reason != "privacy", text
