@@ -93,8 +93,7 @@ class OutboxSender:
         except RetryLater as exc:
             await self._later(row, f"rate limited: {exc.reason}", exc.retry_after)
         except Unreachable as exc:
-            await self._fail(row, f"unreachable: {exc.reason}", UNREACHABLE)
-            await self.store.mark_unreachable(row.conversation_id, self.clock())
+            await self._fail(row, f"unreachable: {exc.reason}", UNREACHABLE, unreachable=True)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - any other failure is worth another try
@@ -128,9 +127,9 @@ class OutboxSender:
         await self.store.retry_delivery(row.id, now + timedelta(seconds=delay), error)
         self._schedule(delay)
 
-    async def _fail(self, row: Delivery, error: str, reason: str) -> None:
+    async def _fail(self, row: Delivery, error: str, reason: str, *, unreachable: bool = False) -> None:
         log.error("outbox: giving up on row %d to %s %s: %s", row.id, row.channel, row.conversation, error)
-        await self.store.fail_delivery(row.id, error, self.clock(), reason)
+        await self.store.fail_delivery(row.id, error, self.clock(), reason, unreachable=unreachable)
         self.failures.append((row.id, error))
         del self.failures[:-100]
         if self.on_failure is not None:

@@ -128,25 +128,25 @@ class OutboxStore:
     async def retry_delivery(self, delivery_id: int, due_at: datetime, error: str) -> None:
         await self._set(delivery_id, delivery=PENDING, due_at=due_at, lease_until=None, delivery_error=error[:2000])
 
-    async def fail_delivery(self, delivery_id: int, error: str, at: datetime, reason: str) -> bool:
+    async def fail_delivery(self, delivery_id: int, error: str, at: datetime, reason: str, *, unreachable: bool = False) -> bool:
         """Give up on a row, visibly: it is marked failed, and a conversation the bot had goes to
-        people with `reason`. True when that handed the conversation off."""
+        people with `reason` (and, `unreachable`, is marked so), in one transaction. True when that
+        handed the conversation off."""
         async with self.session() as session:
             async with session.begin():
                 row = await session.get(StoredMessage, delivery_id)
                 if row is None:
                     return False
                 row.delivery, row.delivery_error, row.lease_until = FAILED, error[:2000], None
+                if unreachable:
+                    await session.execute(
+                        update(Conversation).where(Conversation.id == row.conversation_id).values(unreachable_at=at)
+                    )
                 try:  # a refused transition writes nothing, so the transaction goes on either way
                     await apply_change(session, row.conversation_id, delivery_failed(reason, at), None)
                     return True
                 except LostRace:  # people have it already; they see the failed row
                     return False
-
-    async def mark_unreachable(self, conversation_id: int, at: datetime) -> None:
-        async with self.session() as session:
-            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(unreachable_at=at))
-            await session.commit()
 
     async def undelivered(self) -> dict[str, int]:
         """Pending outbox rows per channel (health)."""
