@@ -121,9 +121,8 @@ class DeskChannel(ABC):
             conversation = await self.desk.conversation(event.conversation_id)
             ref = conversation.desk_ref
             if ref is None:
-                if event.state != "bot" and self.takes(conversation):
-                    ref = await self.open_card(await self.desk.card(conversation.id))
-                    await self.desk.show_at(conversation.id, ref)
+                if event.state != "bot":
+                    await self._open_card_for(conversation)
                 return
             if not self.owns(ref):
                 return
@@ -136,14 +135,19 @@ class DeskChannel(ABC):
                 text += "\n" + fmt.bot_answered(event.reply)
             await self.post(ref, text)
 
+    async def _open_card_for(self, conversation: Conversation) -> str | None:
+        """A card for a conversation no desk shows yet, if this desk takes it; where it is shown."""
+        if not self.takes(conversation):
+            return None
+        ref = await self.open_card(await self.desk.card(conversation.id))
+        await self.desk.show_at(conversation.id, ref)
+        return ref
+
     async def delivery_failed(self, conversation_id: int, error: str) -> None:
         """The outbox gave up on a message to the buyer: agents see it where they look."""
         async with self._order(conversation_id):
             conversation = await self.desk.conversation(conversation_id)
-            ref = conversation.desk_ref
-            if ref is None and self.takes(conversation):
-                ref = await self.open_card(await self.desk.card(conversation.id))
-                await self.desk.show_at(conversation.id, ref)
+            ref = conversation.desk_ref or await self._open_card_for(conversation)
             if ref is not None and self.owns(ref):
                 await self.post(ref, f"⚠️ Not delivered to the buyer: {error}")
 

@@ -87,7 +87,8 @@ async def test_an_answer_that_keeps_failing_is_given_up_on_visibly(kefu):
         kefu.clock.now += timedelta(minutes=5)
     conversation = await kefu.store.find_conversation("telegram", "chat-1")
     assert (conversation.state, conversation.handoff_reason) == ("waiting", SEND_FAILED)
-    assert telegram.sent == [] and sender.failures
+    [row] = [m for m in await kefu.store.messages() if m.direction == "out"]
+    assert telegram.sent == [] and row.delivery == "failed" and "gave up after" in row.delivery_error
 
 
 async def test_pending_answers_survive_a_restart(kefu, db_url):

@@ -102,7 +102,7 @@ async def test_a_message_the_columns_cannot_hold_is_stored_fitted_and_kept_whole
         [stored] = await store.messages(received.conversation.id)
         assert (stored.text, stored.sender, stored.language) == ("hi \ufffd", "tg\ufffdbuyer", "x" * 16)
         assert received.conversation.buyer_name == "N" * 255 and received.conversation.country is None
-        assert received.incoming.text == "hi \ufffd"  # what the pipeline goes on with
+        assert received.message.text == "hi \ufffd"  # what the pipeline goes on with
         [kept] = await store.rejected()
         assert kept.channel == "console" and kept.error.startswith("stored with changes: ")
         original = json.loads(kept.payload)

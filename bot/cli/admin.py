@@ -276,7 +276,7 @@ def unanswered_mail(
     async def main() -> None:
         store = await open_store(db or settings.database_url)
         try:
-            kept = [m for m in await store.messages(since=start) if m.status in ("machine", "note")]
+            kept = await store.messages(since=start, statuses=("machine", "note"))
         finally:
             await store.close()
         if not kept:

@@ -108,7 +108,11 @@ class Pipeline:
         for stored in await self.store.unprocessed(limit=limit):
             attempts = await self.store.count_attempt(stored.id)
             if attempts > MAX_RECOVERIES:
-                await self._give_up(stored, f"picked up {attempts - 1} times without a decision")
+                async with self.store.conversation_lock(stored.conversation_id):  # as every decision is made
+                    try:
+                        await self._give_up(stored, f"picked up {attempts - 1} times without a decision")
+                    except AlreadyDecided:  # a redelivery decided it meanwhile
+                        pass
             else:
                 await self.decide_stored(stored.id, stored.conversation_id, at=stored.created_at if replay else None)
             done += 1
@@ -125,7 +129,7 @@ class Pipeline:
                 mine = earlier.id == message_id
                 reply = await self._decide_safely(earlier, style if mine else None, at, conversation, delivered_here and mine)
                 conversation = None  # changed by that decision: read again
-                if earlier.id == message_id:
+                if mine:
                     return reply
             return await self._decided(message_id, style)
 

@@ -50,7 +50,6 @@ class OutboxSender:
         self.poll_seconds, self.max_backoff = poll_seconds, max_backoff
         self._wake = asyncio.Event()
         self.last_sent: dict[str, datetime] = {}  # health: the last successful send per channel
-        self.failures: list[tuple[int, str]] = []  # (row, why) given up on, newest last, for the desks
         self.on_failure: Callable[[Delivery, str], Awaitable[None]] | None = None  # `kefu run` tells the desks
 
     def wake(self) -> None:
@@ -130,8 +129,6 @@ class OutboxSender:
     async def _fail(self, row: Delivery, error: str, reason: str, *, unreachable: bool = False) -> None:
         log.error("outbox: giving up on row %d to %s %s: %s", row.id, row.channel, row.conversation, error)
         await self.store.fail_delivery(row.id, error, self.clock(), reason, unreachable=unreachable)
-        self.failures.append((row.id, error))
-        del self.failures[:-100]
         if self.on_failure is not None:
             try:
                 await self.on_failure(row, error)

@@ -58,11 +58,7 @@ class Received:
     conversation: Conversation
     message: StoredMessage
     duplicate: bool
-    incoming: Message  # the message as stored (see sanitize.fit_message): what the pipeline should read
     earlier_undecided: bool = True  # False: no older message of the conversation waits for a decision
-
-
-_clip = clip
 
 
 def _digest(text: str) -> str:
@@ -171,13 +167,9 @@ class Store(Writes, OutboxStore, Reports, Privacy):
         except Exception:  # noqa: BLE001 - any failure means the session (and its locks) may be gone
             return False
 
-    async def unprocessed(self, conversation_id: int | None = None, up_to: int | None = None, limit: int = 1000) -> Sequence[StoredMessage]:
-        """Incoming messages stored but not yet decided, oldest first (one conversation, or all)."""
+    async def unprocessed(self, limit: int = 1000) -> Sequence[StoredMessage]:
+        """Incoming messages stored but not yet decided, oldest first (what recovery picks up)."""
         query = select(StoredMessage).where(StoredMessage.status == RECEIVED, StoredMessage.direction == "in")
-        if conversation_id is not None:
-            query = query.where(StoredMessage.conversation_id == conversation_id)
-        if up_to is not None:
-            query = query.where(StoredMessage.id <= up_to)
         async with self.session() as session:
             return snapshots(await session.scalars(query.order_by(StoredMessage.id).limit(limit)))
 
@@ -203,13 +195,12 @@ class Store(Writes, OutboxStore, Reports, Privacy):
         """Recovery counts how often a message was picked up again: one that keeps killing the
         process is given to people instead of looping."""
         async with self.session() as session:
-            await session.execute(
-                update(StoredMessage).where(StoredMessage.id == message_id).values(attempts=StoredMessage.attempts + 1)
+            attempts = await session.scalar(
+                update(StoredMessage).where(StoredMessage.id == message_id)
+                .values(attempts=StoredMessage.attempts + 1).returning(StoredMessage.attempts)
             )
             await session.commit()
-            return int(await session.scalar(select(StoredMessage.attempts).where(StoredMessage.id == message_id)) or 0)
-
-    # -- conversations and messages -------------------------------------------------
+            return int(attempts or 0)
 
     async def receive(self, message: Message) -> Received:
         """Store an incoming message (and its conversation) before anything else happens.
@@ -229,11 +220,11 @@ class Store(Writes, OutboxStore, Reports, Privacy):
                 )
                 if found is not None:
                     conversation = await session.get(Conversation, found.conversation_id)
-                    return Received(snapshot(conversation), snapshot(found), True, message)
+                    return Received(snapshot(conversation), snapshot(found), True)
             conversation = await self._conversation(session, message)
             stored = StoredMessage(
                 conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
-                direction="in", kind=message.kind.value, sender=message.sender, text=_clip(message.text),
+                direction="in", kind=message.kind.value, sender=message.sender, text=clip(message.text),
                 language=message.language_hint, status="received", flags=[], raw=message.raw,
                 created_at=message.received_at,
             )
@@ -251,7 +242,7 @@ class Store(Writes, OutboxStore, Reports, Privacy):
             if notes:
                 changes = "stored with changes: " + "; ".join(notes)
                 await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
-            return Received(snapshot(conversation), snapshot(stored), False, message, earlier is not None)
+            return Received(snapshot(conversation), snapshot(stored), False, earlier is not None)
 
     async def keep(self, message: Message, *, direction: str = "in", status: str, flags: list[str]) -> bool:
         """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's
@@ -266,7 +257,7 @@ class Store(Writes, OutboxStore, Reports, Privacy):
             conversation = await self._conversation(session, replace(message, timezone=None, country=None, sender_name=None))
             session.add(StoredMessage(
                 conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
-                direction=direction, kind=message.kind.value, sender=message.sender, text=_clip(message.text),
+                direction=direction, kind=message.kind.value, sender=message.sender, text=clip(message.text),
                 status=status, flags=flags, raw=message.raw, created_at=message.received_at,
             ))
             try:
@@ -317,10 +308,14 @@ class Store(Writes, OutboxStore, Reports, Privacy):
         async with self.session() as session:
             return snapshot(await session.scalar(select(Conversation).where(Conversation.desk_ref == desk_ref).limit(1)))
 
-    async def messages(self, conversation_id: int | None = None, since: datetime | None = None) -> Sequence[StoredMessage]:
+    async def messages(
+        self, conversation_id: int | None = None, since: datetime | None = None, statuses: Sequence[str] | None = None
+    ) -> Sequence[StoredMessage]:
         query = select(StoredMessage).order_by(StoredMessage.id)
         if conversation_id is not None:
             query = query.where(StoredMessage.conversation_id == conversation_id)
+        if statuses is not None:
+            query = query.where(StoredMessage.status.in_(list(statuses)))
         if since is not None:
             query = query.where(StoredMessage.created_at >= since)
         async with self.session() as session:
@@ -336,8 +331,8 @@ class Store(Writes, OutboxStore, Reports, Privacy):
     async def keep_rejected(self, channel: str, payload: str, error: str, at: datetime) -> None:
         """Keep what a channel could not read, so nothing that arrived is lost."""
         row = Rejected(  # fitted like a message: this is where unfit input ends up, so it must never fail
-            channel=fit_text("channel", channel, LIMITS["channel"], []), payload=_clip(payload),
-            error=_clip(error[:ERROR_LIMIT]), received_at=storable_moment(at),
+            channel=fit_text("channel", channel, LIMITS["channel"], []), payload=clip(payload),
+            error=clip(error[:ERROR_LIMIT]), received_at=storable_moment(at),
         )
         async with self.session() as session:
             session.add(row)
@@ -362,8 +357,8 @@ class Store(Writes, OutboxStore, Reports, Privacy):
     async def remember(self, source_lang: str, target_lang: str, text: str, translation: str, provider: str, at: datetime) -> None:
         async with self.session() as session:
             session.add(TranslationMemory(
-                source_lang=source_lang, target_lang=target_lang, digest=_digest(text), source=_clip(text),
-                translation=_clip(translation), provider=provider[:255], created_at=at,
+                source_lang=source_lang, target_lang=target_lang, digest=_digest(text), source=clip(text),
+                translation=clip(translation), provider=provider[:255], created_at=at,
             ))
             try:
                 await session.commit()
