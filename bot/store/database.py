@@ -19,17 +19,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.message import Message
+from bot.store import sqlite
 from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 from bot.store.outbox import OutboxStore
 from bot.store.privacy import Privacy
 from bot.store.reports import Reports
-from bot.store.views import snapshot, snapshots
+from bot.store.views import row_view, snapshot, snapshots
 from bot.store.sanitize import ERROR_LIMIT, LIMITS, MAX_STORED_CHARS, fit_message, fit_text, original_payload, storable_moment
 from bot.store.writes import Writes
 
@@ -37,6 +38,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MAX_STORED_CHARS", "Received", "Store", "StoreError", "async_url"]
 LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one kefu process per conversation
 RECEIVED = "received"
+MESSAGES, CONVERSATIONS = StoredMessage.__table__, Conversation.__table__
 
 
 class StoreError(Exception):
@@ -65,21 +67,43 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _sqlite_serialized(engine: AsyncEngine) -> None:
-    """SQLite: WAL, and every transaction BEGIN IMMEDIATE, so a read-then-write transaction
-    waits for the writer instead of failing with "database is locked"."""
+async def _row(connection: Any, table: Any, row_id: int) -> Any:
+    return (await connection.execute(select(table).where(table.c.id == row_id))).mappings().one()
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.isolation_level = None  # the driver's own BEGIN off: ours below
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+async def _by_external_id(connection: Any, message: Message) -> Any:
+    """The stored message this channel delivered before under the same id, if any."""
+    if not message.external_id:
+        return None
+    return (await connection.execute(select(MESSAGES).where(
+        MESSAGES.c.channel == message.channel, MESSAGES.c.external_id == message.external_id,
+    ))).mappings().first()
+
+
+async def _conversation(connection: Any, message: Message) -> Any:
+    """The message's conversation (created on its first message), with what the channel says of
+    the buyer's name and whereabouts (newest first) written in."""
+    found = (await connection.execute(select(CONVERSATIONS).where(
+        CONVERSATIONS.c.channel == message.channel, CONVERSATIONS.c.external_id == message.conversation,
+    ))).mappings().first()
+    known: dict[str, Any] = {}
+    if message.sender_name and not (found and found["buyer_name"]):
+        known["buyer_name"] = message.sender_name
+    if message.timezone:
+        known["timezone"] = message.timezone[:64]
+    if message.country:
+        known["country"] = message.country.upper()[:2]
+    if found is None:
+        return (await connection.execute(insert(CONVERSATIONS).values(
+            channel=message.channel, external_id=message.conversation, buyer=message.sender, state="bot",
+            priority=0, misses=0, created_at=message.received_at, updated_at=message.received_at, **known,
+        ).returning(*CONVERSATIONS.c))).mappings().one()
+    known = {key: value for key, value in known.items() if found[key] != value}
+    if not known:
+        return found
+    return (await connection.execute(
+        update(CONVERSATIONS).where(CONVERSATIONS.c.id == found["id"]).values(**known).returning(*CONVERSATIONS.c)
+    )).mappings().one()
 
 
 class Store(Writes, OutboxStore, Reports, Privacy):
@@ -92,12 +116,12 @@ class Store(Writes, OutboxStore, Reports, Privacy):
     @classmethod
     async def open(cls, url: str, migrate: bool = True) -> "Store":
         try:
-            # A server connection can drop (pinged before use); an SQLite file cannot.
-            engine = create_async_engine(async_url(url), pool_pre_ping=not async_url(url).startswith("sqlite"))
+            if async_url(url).startswith("sqlite"):
+                engine = sqlite.open_engine(async_url(url))
+            else:  # a server connection can drop: pinged before use
+                engine = create_async_engine(async_url(url), pool_pre_ping=True)
         except ModuleNotFoundError as exc:
             raise StoreError(f"cannot open {url.split(':', 1)[0]} databases: {exc} (install kefu[postgres])") from exc
-        if engine.dialect.name == "sqlite":
-            _sqlite_serialized(engine)
         store = cls(engine)
         if migrate:
             try:
@@ -208,90 +232,52 @@ class Store(Writes, OutboxStore, Reports, Privacy):
         A message whose channel id was seen before is a duplicate delivery: it is
         not stored twice and `duplicate` is True. A message the schema cannot hold
         as it is is stored fitted, and the original kept in `rejected`.
+        Core statements on one connection: this runs for every message (bench/throughput.py).
         """
         original, fitted = message, fit_message(message)
         message, notes = fitted.message, fitted.notes
-        async with self.session() as session:
-            if message.external_id:
-                found = await session.scalar(
-                    select(StoredMessage).where(
-                        StoredMessage.channel == message.channel, StoredMessage.external_id == message.external_id
-                    )
-                )
+        try:
+            async with self.engine.begin() as connection:
+                found = await _by_external_id(connection, message)
                 if found is not None:
-                    conversation = await session.get(Conversation, found.conversation_id)
-                    return Received(snapshot(conversation), snapshot(found), True)
-            conversation = await self._conversation(session, message)
-            stored = StoredMessage(
-                conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
-                direction="in", kind=message.kind.value, sender=message.sender, text=clip(message.text),
-                language=message.language_hint, status="received", flags=[], raw=message.raw,
-                created_at=message.received_at,
-            )
-            session.add(stored)
-            try:
-                await session.flush()
-                earlier = await session.scalar(select(StoredMessage.id).where(
-                    StoredMessage.conversation_id == conversation.id, StoredMessage.status == RECEIVED,
-                    StoredMessage.direction == "in", StoredMessage.id < stored.id,
+                    conversation = await _row(connection, CONVERSATIONS, found["conversation_id"])
+                    return Received(row_view(Conversation, conversation), row_view(StoredMessage, found), True)
+                conversation = await _conversation(connection, message)
+                stored = (await connection.execute(insert(MESSAGES).values(
+                    conversation_id=conversation["id"], channel=message.channel, external_id=message.external_id,
+                    direction="in", kind=message.kind.value, sender=message.sender, text=clip(message.text),
+                    language=message.language_hint, status=RECEIVED, flags=[], raw=message.raw,
+                    created_at=message.received_at,
+                ).returning(*MESSAGES.c))).mappings().one()
+                earlier = await connection.scalar(select(MESSAGES.c.id).where(
+                    MESSAGES.c.conversation_id == conversation["id"], MESSAGES.c.status == RECEIVED,
+                    MESSAGES.c.direction == "in", MESSAGES.c.id < stored["id"],
                 ).limit(1))
-                await session.commit()
-            except IntegrityError:  # the same delivery racing in twice: the other one won
-                await session.rollback()
-                return await self.receive(message)
-            if notes:
-                changes = "stored with changes: " + "; ".join(notes)
-                await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
-            return Received(snapshot(conversation), snapshot(stored), False, earlier is not None)
+        except IntegrityError:  # the same delivery (or the same new conversation) racing in twice: the other won
+            return await self.receive(original)
+        if notes:
+            changes = "stored with changes: " + "; ".join(notes)
+            await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
+        return Received(row_view(Conversation, conversation), row_view(StoredMessage, stored), False, earlier is not None)
 
     async def keep(self, message: Message, *, direction: str = "in", status: str, flags: list[str]) -> bool:
         """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's
         letter: direction "note") in its conversation, without changing what is known about the buyer.
         False when it was kept before (the same delivery again)."""
         message = fit_message(message).message  # what the columns cannot hold is fitted, as in `receive`
-        async with self.session() as session:
-            if message.external_id and await session.scalar(select(StoredMessage.id).where(
-                StoredMessage.channel == message.channel, StoredMessage.external_id == message.external_id
-            )):
-                return False
-            conversation = await self._conversation(session, replace(message, timezone=None, country=None, sender_name=None))
-            session.add(StoredMessage(
-                conversation_id=conversation.id, channel=message.channel, external_id=message.external_id,
-                direction=direction, kind=message.kind.value, sender=message.sender, text=clip(message.text),
-                status=status, flags=flags, raw=message.raw, created_at=message.received_at,
-            ))
-            try:
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
-                return False
-            return True
-
-    async def _conversation(self, session: Any, message: Message) -> Conversation:
-        query = select(Conversation).where(
-            Conversation.channel == message.channel, Conversation.external_id == message.conversation
-        )
-        conversation = await session.scalar(query)
-        if conversation is None:
-            conversation = Conversation(
-                channel=message.channel, external_id=message.conversation, buyer=message.sender,
-                buyer_name=message.sender_name, state="bot", priority=0, misses=0,
-                created_at=message.received_at, updated_at=message.received_at,
-            )
-            session.add(conversation)
-            try:
-                await session.flush()
-            except IntegrityError:
-                await session.rollback()
-                conversation = await session.scalar(query)
-        elif message.sender_name and not conversation.buyer_name:
-            conversation.buyer_name = message.sender_name
-        # what the channel knows of the buyer's whereabouts, newest first
-        if message.timezone:
-            conversation.timezone = message.timezone[:64]
-        if message.country:
-            conversation.country = message.country.upper()[:2]
-        return conversation
+        try:
+            async with self.engine.begin() as connection:
+                if await _by_external_id(connection, message) is not None:
+                    return False
+                conversation = await _conversation(connection, replace(message, timezone=None, country=None, sender_name=None))
+                await connection.execute(insert(MESSAGES).values(
+                    conversation_id=conversation["id"], channel=message.channel, external_id=message.external_id,
+                    direction=direction, kind=message.kind.value, sender=message.sender, text=clip(message.text),
+                    status=status, flags=flags, raw=message.raw, created_at=message.received_at,
+                ))
+        except IntegrityError:
+            return False
+        return True
 
     async def conversation(self, conversation_id: int) -> Conversation | None:
         async with self.session() as session:
@@ -432,7 +418,7 @@ class Store(Writes, OutboxStore, Reports, Privacy):
         """Claim the notice and write it to the outbox, in one transaction: the order's `notified`
         moves from what we read to `due` only if nobody moved it meanwhile, so with several
         workers each notice is written once. Returns the outbox row, or None (another won)."""
-        from bot.store.writes import outbox_row
+        from bot.store.writes import write_outbox
 
         async with self.session() as session:
             async with session.begin():
@@ -444,7 +430,4 @@ class Store(Writes, OutboxStore, Reports, Privacy):
                 )
                 if claimed.rowcount != 1:
                     return None
-                row = outbox_row(conversation, notice)
-                session.add(row)
-                await session.flush()
-                return row.id
+                return (await write_outbox(session, conversation, [notice]))[0]

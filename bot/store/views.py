@@ -45,5 +45,10 @@ def snapshot(row: Any) -> Any:
     return _VIEWS[model](**{name: getattr(row, name) for name in _FIELDS[model]})
 
 
+def row_view(model: type, row: Any) -> Any:
+    """The view of a Core result row (a mapping with the table's columns) of `model`'s table."""
+    return _VIEWS[model](**{name: row[name] for name in _FIELDS[model]})
+
+
 def snapshots(rows: Any) -> list[Any]:
     return [snapshot(row) for row in rows]

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.conversation.states import Change, LostRace, State
 
@@ -24,6 +24,8 @@ class AlreadyDecided(Exception):
 from bot.store.models import Conversation, StoredMessage
 from bot.store.views import snapshot
 from bot.store.limits import clip
+
+MESSAGES = StoredMessage.__table__
 
 PENDING = "pending"
 SENDING = "sending"
@@ -51,7 +53,7 @@ class Outgoing:
     delivered: bool = False  # already delivered by the caller (a terminal prints it itself)
 
 
-async def apply_change(session: AsyncSession, conversation_id: int, change: Change, version: int | None) -> None:
+async def apply_change(session: AsyncSession | AsyncConnection, conversation_id: int, change: Change, version: int | None) -> None:
     """Run one transition inside `session`'s transaction, or raise `LostRace`."""
     query = update(Conversation).where(
         Conversation.id == conversation_id, Conversation.state.in_([s.value for s in change.sources])
@@ -70,8 +72,9 @@ async def apply_change(session: AsyncSession, conversation_id: int, change: Chan
         raise LostRace(change.name, conversation_id, now[0] if now else None, now[1] if now else None)
 
 
-def outbox_row(conversation: Conversation, item: Outgoing) -> StoredMessage:
-    return StoredMessage(
+def outbox_row(conversation: Conversation, item: Outgoing) -> dict[str, Any]:
+    """The columns of the outbox row for `item`."""
+    return dict(
         conversation_id=conversation.id, channel=conversation.channel, direction=item.direction, kind="text",
         text=clip(item.text), status="processed", flags=list(item.flags), raw={}, created_at=item.at,
         reply_to=item.reply_to, language=item.language, intent=item.intent, handoff=item.handoff,
@@ -81,10 +84,21 @@ def outbox_row(conversation: Conversation, item: Outgoing) -> StoredMessage:
     )
 
 
+async def write_outbox(
+    connection: AsyncSession | AsyncConnection, conversation: Conversation, outgoing: list[Outgoing] | tuple[Outgoing, ...]
+) -> list[int]:
+    """Write outbox rows inside the caller's transaction; their ids, in order."""
+    return [
+        (await connection.execute(insert(MESSAGES).values(outbox_row(conversation, item)).returning(MESSAGES.c.id))).scalar_one()
+        for item in outgoing
+    ]
+
+
 class Writes:
     """Mixed into `Store`: every write that changes a conversation goes through `commit`."""
 
     session: Any
+    engine: Any
 
     async def commit(
         self,
@@ -97,22 +111,18 @@ class Writes:
     ) -> list[int]:
         """One transaction: the transition, the incoming message's analysis (`finish`: id and
         columns), the outbox rows. Returns the outbox rows' ids. Raises `LostRace`."""
-        async with self.session() as session:
-            async with session.begin():
-                if change is not None:
-                    await apply_change(session, conversation.id, change, version)
-                if finish is not None:
-                    message_id, values = finish
-                    decided = await session.execute(
-                        update(StoredMessage).where(StoredMessage.id == message_id, StoredMessage.status == "received")
-                        .values(**_clipped(values))
-                    )
-                    if decided.rowcount != 1:
-                        raise AlreadyDecided(message_id)
-                rows = [outbox_row(conversation, item) for item in outgoing]
-                session.add_all(rows)
-                await session.flush()
-                return [row.id for row in rows]
+        async with self.engine.begin() as connection:  # Core statements: this runs for every message
+            if change is not None:
+                await apply_change(connection, conversation.id, change, version)
+            if finish is not None:
+                message_id, values = finish
+                decided = await connection.execute(
+                    update(MESSAGES).where(MESSAGES.c.id == message_id, MESSAGES.c.status == "received")
+                    .values(**_clipped(values))
+                )
+                if decided.rowcount != 1:
+                    raise AlreadyDecided(message_id)
+            return await write_outbox(connection, conversation, outgoing)
 
     async def transition(self, conversation_id: int, change: Change, *, version: int | None = None) -> Conversation:
         """Apply one transition; returns the conversation as it is afterwards."""
