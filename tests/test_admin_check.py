@@ -108,8 +108,8 @@ def test_an_empty_example_list_is_an_error(lists):
 
 
 def test_answers_and_intents_must_agree_and_the_catalogue_is_a_contract(lists, replies):
-    path = lists / "smalltalk.yaml"
-    edit_line(path, line_of(path, "- id: goodbye"), "- id: goodbye", "- id: farewell")
+    for path in [lists / "smalltalk.yaml", *lists.glob("*/smalltalk.yaml")]:  # English and every language folder
+        edit_line(path, line_of(path, "- id: goodbye"), "- id: goodbye", "- id: farewell")
     result = check(lists, env={"KEFU_REPLIES_DIR": str(replies)})
     assert result.exit_code == 1
     english = replies / "answers" / "en.yaml"
@@ -196,14 +196,15 @@ def test_add_example_appends_one_line_and_keeps_everything_else(lists):
     assert after[new] == "    - how much is shipping to Reykjavik"
     assert after[:new] + after[new + 1:] == before  # comments, order, quoting untouched
     assert f"{path}:{new + 1}: added 'how much is shipping to Reykjavik' to shipping_cost" in result.output
-    examples = load_intents(lists).intents["shipping_cost"].examples
+    examples = [e for e in load_intents(lists).intents["shipping_cost"].examples if e.path == path]
     assert (examples[-1].text, examples[-1].line) == ("how much is shipping to Reykjavik", new + 1)
 
 
 def test_add_example_quotes_what_yaml_would_misread(lists):
     for text in ("yes", "price: how much to Chile?", "#1 question: do u ship"):
         assert add(lists, "shipping_cost", text).exit_code == 0
-    texts = [e.text for e in load_intents(lists).intents["shipping_cost"].examples[-3:]]
+    english = [e for e in load_intents(lists).intents["shipping_cost"].examples if e.language == "en"]
+    texts = [e.text for e in english[-3:]]
     assert texts == ["yes", "price: how much to Chile?", "#1 question: do u ship"]
 
 
