@@ -161,11 +161,11 @@ def load_answers(folder: Path = REPLIES_DIR) -> AnswerBook:
         raise DataError(answers_dir / "en.yaml", None, "the English answers file is required")
     languages = {path.stem: load_language(path) for path in sorted(answers_dir.glob("*.yaml"))}
     for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
-        _add_customs(languages.setdefault(path.stem, LanguageAnswers(language=path.stem, path=path)), path)
+        add_customs(languages.setdefault(path.stem, LanguageAnswers(language=path.stem, path=path)), path)
     return AnswerBook(facts=facts, languages=languages)
 
 
-def _add_customs(language: LanguageAnswers, path: Path) -> None:
+def add_customs(language: LanguageAnswers, path: Path) -> None:
     """A language's customs texts: `messages` join its messages, `words` are the customs vocabulary."""
     data = load_yaml(path)
     if data is None:

@@ -66,6 +66,7 @@ class National:
     status: str = "verified"
     charges: tuple[Charge, ...] = ()
     note: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def _national(raw: Any, path: Path, line: int, what: str) -> National:
     status = str(raw.get("status", "verified"))
     if status not in STATUSES:
         raise DataError(path, raw.line_of("status"), f"{what}: status must be one of {', '.join(STATUSES)}, got {status!r}")
-    return National(status=status, charges=_charges(raw, path, what), note=str(raw.get("note") or ""))
+    return National(status=status, charges=_charges(raw, path, what), note=str(raw.get("note") or ""), line=line)
 
 
 def _charges(raw: LineDict, path: Path, what: str) -> tuple[Charge, ...]:
