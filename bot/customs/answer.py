@@ -99,7 +99,7 @@ def lines(entry: Entry, country: str, setup: ShopSetup) -> list[tuple[str, dict[
     registered = entry.registration is not None and entry.registration in setup.registrations
     assert entry.tax is not None  # a verified entry has one (facts.py)
     if registered:
-        out.append(("customs_checkout", {"what": Tax(entry.tax), "registration": REGISTRATIONS[entry.registration or ""]}))
+        out.append(("customs_checkout", {**_named(entry.tax), "registration": REGISTRATIONS[entry.registration or ""]}))
         if entry.checkout_up_to:
             out.append(("customs_above_limit", {"limit": Money(entry.checkout_up_to)}))
         out += _allowance("duty", None, entry.duty_free_up_to)
@@ -111,7 +111,7 @@ def lines(entry: Entry, country: str, setup: ShopSetup) -> list[tuple[str, dict[
     national = entry.national.get(country)
     for charge in entry.charges + (national.charges if national else ()):
         if charge.registered is None or charge.registered == registered:
-            out.append(("customs_charge", {"What": Tax(charge.what, first=True), "rate": Rate(charge.rate), "details": Details(charge)}))
+            out.append(("customs_charge", {**_named(charge.what), "rate": Rate(charge.rate), "details": Details(charge)}))
     if not registered:
         out.append(("customs_door", {}))
     out.append(("customs_final", {}))
@@ -121,8 +121,12 @@ def lines(entry: Entry, country: str, setup: ShopSetup) -> list[tuple[str, dict[
 def _allowance(tax: str, rate: str | None, limit: Amount | str | None) -> list[tuple[str, dict[str, Any]]]:
     if limit is None:
         return []
-    what = Tax(tax, rate, first=True)
     if limit == NONE:
-        return [("customs_any", {"What": what})]
+        return [("customs_any", _named(tax, rate))]
     assert isinstance(limit, Amount)
-    return [("customs_above", {"What": what, "limit": Money(limit)})]
+    return [("customs_above", {**_named(tax, rate), "limit": Money(limit)})]
+
+
+def _named(tax: str, rate: str | None = None) -> dict[str, Tax]:
+    """A tax's name for a text: {what} inside a sentence, {What} at its start."""
+    return {"what": Tax(tax, rate), "What": Tax(tax, rate, first=True)}
