@@ -136,6 +136,7 @@ def named(text: str, pivot: str, language: str, *, origin: str | None = None) ->
         countries_in(text, "en", inflected=False),
         countries_in(pivot, "en", inflected=False) if pivot and pivot != text else [],
         [] if shouting else codes_in(text),
+        codes_in(pivot) if pivot and pivot != text and not shouting else [],
     )
     for codes in sources:
         found.extend(codes)
