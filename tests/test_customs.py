@@ -323,3 +323,30 @@ def test_every_language_with_customs_texts_has_every_line():
         texts = book.languages[language]
         assert keys <= set(texts.messages), (language, keys - set(texts.messages))
         assert set(english.words) <= set(texts.words), (language, set(english.words) - set(texts.words))
+
+
+def test_an_edited_customs_file_is_reloaded_and_a_broken_one_keeps_the_last_good(tmp_path, brain):
+    from bot.brain import BrainHolder
+    from bot.config import Settings
+    from intents import LISTS_DIR
+
+    shutil.copytree(LISTS_DIR, tmp_path / "lists")
+    replies = replies_copy(tmp_path)
+    holder = BrainHolder(Settings(translator="none", intents_dir=tmp_path / "lists", replies_dir=replies), brain)
+    path = replies / "customs.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("duty_free_up_to: 1000 AUD", "duty_free_up_to: 900 AUD"), encoding="utf-8")
+    assert holder.refresh() is True
+    assert holder.brain.customs.facts.entries["AU"].duty_free_up_to == Amount(Decimal(900), "AUD")
+
+    path.write_text(text.replace("duty_free_up_to: 1000 AUD", "duty_free_up_to: lots"), encoding="utf-8")
+    working = holder.brain
+    assert holder.refresh() is False and holder.brain is working
+    assert "AU: duty_free_up_to must be an amount" in str(holder.last_error)
+
+    words = replies / "customs" / "de.yaml"
+    words.write_text(words.read_text(encoding="utf-8").replace('duty: "Zoll"', 'duty: "Zollgebühr"'), encoding="utf-8")
+    assert holder.refresh() is False  # customs.yaml is still broken: nothing half-loaded
+    path.write_text(text, encoding="utf-8")
+    assert holder.refresh() is True
+    assert holder.brain.answers.languages["de"].words["duty"].text == "Zollgebühr"
