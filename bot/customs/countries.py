@@ -15,6 +15,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -57,23 +58,41 @@ def country_name(code: str, language: str) -> str:
     return (locale.territories.get(code) if locale else None) or Locale.parse("en").territories.get(code, code)
 
 
+Name = tuple[tuple[str, ...], str]  # (folded words of a name, its code)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """A language's country names: spaced ones by their first word's first letters, unspaced ones whole."""
+
+    spaced: dict[str, tuple[Name, ...]]  # the first word's first four letters (or the whole word if shorter)
+    unspaced: tuple[tuple[str, str], ...]
+
+
+def _key(word: str) -> str:
+    return word[:4]
+
+
 @functools.lru_cache(maxsize=64)
-def _names(language: str) -> tuple[tuple[tuple[str, ...], str, bool], ...]:
-    """(folded words of a name, code, written without spaces), longest names first."""
+def _index(language: str) -> _Index:
     locale = babel_locale(language)
     if locale is None:
-        return ()
+        return _Index({}, ())
     wanted = _real() | set(GROUPS)
-    out = []
+    spaced: dict[str, list[Name]] = {}
+    unspaced = []
     for code, name in locale.territories.items():
         if code not in wanted:
             continue
         folded = _fold(name)
-        unspaced = bool(_UNSPACED.search(folded))
-        words = (folded.replace(" ", ""),) if unspaced else tuple(_WORD.findall(folded))
+        if _UNSPACED.search(folded):
+            unspaced.append((folded.replace(" ", ""), code))
+            continue
+        words = tuple(_WORD.findall(folded))
         if words:
-            out.append((words, code, unspaced))
-    return tuple(sorted(out, key=lambda item: -sum(map(len, item[0]))))
+            spaced.setdefault(_key(words[0]), []).append((words, code))
+    longest_first = {k: tuple(sorted(v, key=lambda n: -sum(map(len, n[0])))) for k, v in spaced.items()}
+    return _Index(longest_first, tuple(unspaced))
 
 
 def _same(forms: tuple[str, ...], name: str, inflected: bool) -> bool:
@@ -91,26 +110,23 @@ def _same(forms: tuple[str, ...], name: str, inflected: bool) -> bool:
 
 def countries_in(text: str, language: str, *, inflected: bool = True) -> list[str]:
     """Countries a text names in `language`, in the order they appear."""
+    index = _index(language)
     folded = _fold(text)
+    found: list[tuple[int, str]] = [(at, code) for name, code in index.unspaced if (at := folded.find(name)) >= 0]
     prefixes = _PREFIXES.get(language.split("-")[0], "")
     words = [(w, w[1:]) if len(w) > 3 and w[0] in prefixes else (w,) for w in _WORD.findall(folded)]
-    found: list[tuple[int, str]] = []
-    taken: set[int] = set()
-    for name, code, unspaced in _names(language):
-        if unspaced:
-            at = folded.find(name[0])
-            if at >= 0:
-                found.append((at, code))
-            continue
-        size = len(name)
-        for start in range(len(words) - size + 1):
-            span = set(range(start, start + size))
-            if span & taken:
-                continue
-            if all(_same(words[start + i], name[i], inflected) for i in range(size)):
+    start = 0
+    while start < len(words):
+        size = 1
+        candidates = {name for form in words[start] for name in index.spaced.get(_key(form), ())}
+        for name, code in sorted(candidates, key=lambda n: -sum(map(len, n[0]))):
+            size = len(name)
+            if start + size <= len(words) and all(_same(words[start + i], name[i], inflected) for i in range(size)):
                 found.append((start * 1000, code))  # word positions: after any unspaced hit at the same place
-                taken |= span
                 break
+        else:
+            size = 1
+        start += size
     return list(dict.fromkeys(code for _, code in sorted(found)))
 
 
