@@ -89,7 +89,9 @@ def _what(heard: Heard, situation: Situation, brain: Brain, language: str) -> De
         return Decision(parts=[Part("empty")], misses=situation.misses)
     match, understood = heard.understood.match, heard.understood
     intent = match.intent
-    if customs.answers_question(heard.text, understood.pivot, language, heard.whereabouts, brain.customs):
+    if customs.INTENT in brain.intents.ids and customs.answers_question(
+        heard.text, understood.pivot, language, heard.whereabouts, brain.customs
+    ):
         intent = customs.INTENT  # "Germany", after the bot asked where the parcel goes
     decision = Decision(intent=intent, score=match.score, misses=0)
     told = None
