@@ -163,6 +163,8 @@ async def test_an_email_address_country_ending_is_a_weak_hint(customs_bot):
     message = buyer_message("Do I have to pay customs duty for the parcel?", channel="email", sender="hans@web.de", conversation="<m1@web.de>")
     reply = await bot.pipeline.handle(message, Style.CHAT)
     assert "Germany" in reply.text and "I've assumed the destination: Germany." in reply.text
+    conversation = await bot.store.find_conversation("email", "<m1@web.de>")
+    assert conversation.destination is None  # a guess is said as one each time, not remembered as the buyer's word
 
 
 @pytest.mark.parametrize("text,country", [

@@ -53,7 +53,7 @@ class Whereabouts:
 class Told:
     lines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     reason: str | None = None
-    destination: str | None = None  # to remember in the conversation
+    destination: str | None = None  # to remember in the conversation (said, or an order's; never a guess)
     asks: bool = False  # this answer asks the destination
 
 
@@ -73,7 +73,7 @@ def tell(text: str, pivot: str, language: str, where: Whereabouts, customs: Cust
         if where.asked:
             return Told([("customs_general", {})])
         return Told([("customs_ask", {})], asks=True)
-    told = Told(destination=country)
+    told = Told(destination=None if source in ASSUMED else country)  # a guess is not remembered as told
     entry = customs.facts.entry_for(country)
     if entry is None or flagged(entry, country):
         told.lines, told.reason = [("customs_review", {"country": Country(country)})], CUSTOMS_REVIEW
