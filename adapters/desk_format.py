@@ -27,6 +27,7 @@ REASONS = {
     handoff.KEY_CUSTOMER: "key customer",
     handoff.UNREADABLE: "a photo, sticker, voice message or file the bot cannot read",
     handoff.ERROR: "the bot failed on a message: please look",
+    handoff.CUSTOMS_REVIEW: "import tax for a destination whose customs facts are missing or need review (kefu customs check)",
 }
 CHANNELS = {"telegram": "Telegram", "slack": "Slack", "email": "e-mail", "console": "console"}
 SPEAKERS = {"in": "👤", "out": "🤖", "agent": "🧑‍💼", "note": "📝"}  # note: a colleague's letter in the thread

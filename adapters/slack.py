@@ -42,6 +42,7 @@ from adapters.chunks import split_text
 from adapters.ordering import KeyedLocks
 from adapters.pacing import Rate
 from adapters.slack_send import PACE, SEND_FAILURES, check_credentials, pacer_for, refusals
+from bot.customs.countries import locale_country
 from bot.message import Kind, Message, Style
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class Person:
     name: str | None = None
     language: str | None = None  # from the Slack locale: "es-ES" → "es"
     timezone: str | None = None  # the profile's IANA zone ("Europe/Madrid"): the buyer's local time
+    country: str | None = None  # from the Slack locale: "es-ES" → "ES" (a hint for customs answers)
 
 
 def events_app(app: AsyncApp, name: str) -> Starlette:
@@ -198,7 +200,7 @@ class SlackChannel(Channel):
         message = Message(
             channel=CHANNEL, conversation=conversation, sender=event["user"], text=text,
             received_at=datetime.fromtimestamp(float(event["ts"]), timezone.utc), kind=kind,
-            sender_name=person.name, language_hint=person.language, timezone=person.timezone,
+            sender_name=person.name, language_hint=person.language, timezone=person.timezone, country=person.country,
             external_id=event.get("client_msg_id") or f"{event['channel']}:{event['ts']}", raw=body,
         )
         async with self._order(conversation):
@@ -216,7 +218,9 @@ class SlackChannel(Channel):
         profile = found.get("profile") or {}
         name = profile.get("real_name") or found.get("real_name") or profile.get("display_name") or None
         locale = found.get("locale")
-        self._people[user] = Person(name, locale.split("-")[0].lower() if locale else None, found.get("tz") or None)
+        self._people[user] = Person(
+            name, locale.split("-")[0].lower() if locale else None, found.get("tz") or None, locale_country(locale),
+        )
         return self._people[user]
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:

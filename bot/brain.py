@@ -1,4 +1,4 @@
-"""What the bot knows: intents, matcher, answers, facts, hours — loaded together.
+"""What the bot knows: intents, matcher, answers, facts, hours, customs — loaded together.
 
 Admins edit these files while the bot runs. `BrainHolder.refresh` notices a
 change, loads the new set, and keeps the old one when the new one is broken
@@ -11,17 +11,19 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
+from bot.customs.answer import Customs
+from bot.customs.facts import CustomsFacts, load_customs
 from bot.datafiles import DataError
 from bot.hours import BusinessHours, load_hours
 from intents.catalog import IntentSet, list_files, load_intents
 from intents.matcher import Matcher
 from intents.model import LinearModel
 from intents.normalize import CONFIG_FILE
-from replies.answers import AnswerBook, Facts, load_answers
+from replies.answers import CUSTOMS_DIR, AnswerBook, Facts, load_answers
 from replies.render import problems
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class Brain:
     matcher: Matcher
     answers: AnswerBook
     hours: BusinessHours
+    customs: Customs = field(default_factory=lambda: Customs(CustomsFacts(Path("customs.yaml"))))
 
 
 def terminal_progress() -> Callable[[str], None]:
@@ -76,13 +79,15 @@ def load_brain(settings: Settings, previous: LinearModel | None = None) -> Brain
     if found:
         raise found[0]
     hours = load_hours(settings.hours_file) if settings.hours_file.is_file() else BusinessHours()
-    return Brain(intents, make_matcher(settings, intents, previous), answers, hours)
+    customs = Customs(load_customs(settings.customs_file), settings.customs)
+    return Brain(intents, make_matcher(settings, intents, previous), answers, hours, customs)
 
 
 def watched_files(settings: Settings) -> list[Path]:
     files = list_files(settings.intents_dir) if settings.intents_dir.is_dir() else []
     files += [settings.intents_dir / CONFIG_FILE]
     files += sorted(settings.replies_dir.glob("*.yaml")) + sorted((settings.replies_dir / "answers").glob("*.yaml"))
+    files += sorted((settings.replies_dir / CUSTOMS_DIR).glob("*.yaml"))
     return files
 
 

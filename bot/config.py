@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from bot.customs.setup import ShopSetup, parse_setup
 from bot.datafiles import DataError, expect, load_yaml
 from bot.language.detect import DEFAULT_EXPECTED, PRIMARY
 from bot.language.safeguard import Glossary, parse_glossary
@@ -42,11 +43,16 @@ class Settings:
     retention_mode: str = "anonymise"  # anonymise (counts and intents stay for stats) | delete
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-channel settings (see README)
     glossary: Glossary = field(default_factory=Glossary)  # names and terms translation must keep (see README)
+    customs: ShopSetup = field(default_factory=ShopSetup)  # registrations and DDP destinations (see README)
     source: Path | None = None
 
     @property
     def hours_file(self) -> Path:
         return self.replies_dir / "hours.yaml"
+
+    @property
+    def customs_file(self) -> Path:
+        return self.replies_dir / "customs.yaml"
 
 
 ENV = {
@@ -92,6 +98,8 @@ def _coerce(name: str, value: Any, path: Path, line: int) -> Any:
     default = getattr(Settings(), name)
     if name == "glossary":
         return parse_glossary(value, path, line)
+    if name == "customs":
+        return parse_setup(value, path, line)
     if name.endswith("_dir"):
         folder = Path(expect(value, str, path, line, name)).expanduser()
         if not folder.is_absolute() and path.suffix in (".yaml", ".yml"):

@@ -5,6 +5,10 @@ and a letter body), the letter frame, and the bot's own messages. Other
 `answers/<lang>.yaml` files are reviewed translations with the same keys; any
 key they leave out falls back to machine translation of the English text.
 `facts.yaml` holds the store settings that fill the {placeholders}.
+`customs/<lang>.yaml` holds a language's customs texts (`messages:`, the lines of
+the answer, and `words:`, the names of taxes and the pieces of a charge); they
+are kept apart so that the answers files and the customs texts are edited
+separately, and join that language's messages here.
 """
 
 from __future__ import annotations
@@ -18,10 +22,16 @@ from bot.datafiles import DataError, LineDict, expect, load_yaml
 
 REPLIES_DIR = Path(__file__).parent
 # Placeholders filled per conversation rather than from facts.yaml.
-RUNTIME_FIELDS = frozenset({"buyer_name", "order_id", "tracking_number", "carrier", "order_status", "back_at", "back_in"})
+RUNTIME_FIELDS = frozenset({
+    "buyer_name", "order_id", "tracking_number", "carrier", "order_status", "back_at", "back_in",
+    # customs (bot/customs/answer.py): the destination, the facts' date, amounts and the names of taxes
+    "country", "as_of", "what", "What", "limit", "rate", "details", "registration", "amount", "date",
+})
 STYLES = ("chat", "letter")
 LETTER_PARTS = ("greeting", "greeting_anonymous", "closing")
 SECTIONS = ("letter", "answers", "messages")
+CUSTOMS_DIR = "customs"
+CUSTOMS_SECTIONS = ("messages", "words")
 
 
 @dataclass
@@ -38,6 +48,7 @@ class LanguageAnswers:
     answers: dict[str, dict[str, Located]] = field(default_factory=dict)  # intent → style → text
     letter: dict[str, Located] = field(default_factory=dict)
     messages: dict[str, Located] = field(default_factory=dict)
+    words: dict[str, Located] = field(default_factory=dict)  # customs: names of taxes, pieces of a charge
 
 
 @dataclass
@@ -104,11 +115,12 @@ def load_language(path: Path) -> LanguageAnswers:
     return result
 
 
-def _texts(section: LineDict, path: Path, what: str) -> dict[str, Located]:
+def _texts(section: LineDict, path: Path, what: str, strip: bool = True) -> dict[str, Located]:
     out = {}
     for key, value in section.items():
         line = section.line_of(key)
-        text = expect(value, str, path, line, f"{what}.{key}").strip()
+        text = expect(value, str, path, line, f"{what}.{key}")
+        text = text.strip() if strip else text
         try:
             placeholders(text)
         except ValueError as exc:
@@ -148,4 +160,26 @@ def load_answers(folder: Path = REPLIES_DIR) -> AnswerBook:
     if not (answers_dir / "en.yaml").is_file():
         raise DataError(answers_dir / "en.yaml", None, "the English answers file is required")
     languages = {path.stem: load_language(path) for path in sorted(answers_dir.glob("*.yaml"))}
+    for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
+        add_customs(languages.setdefault(path.stem, LanguageAnswers(language=path.stem, path=path)), path)
     return AnswerBook(facts=facts, languages=languages)
+
+
+def add_customs(language: LanguageAnswers, path: Path) -> None:
+    """A language's customs texts: `messages` join its messages, `words` are the customs vocabulary."""
+    data = load_yaml(path)
+    if data is None:
+        return
+    expect(data, dict, path, 1, "a customs texts file")
+    for key in data:
+        if key not in CUSTOMS_SECTIONS:
+            raise DataError(path, data.line_of(key), f"unknown section {key!r} (expected: {', '.join(CUSTOMS_SECTIONS)})")
+    for name in CUSTOMS_SECTIONS:
+        section = data.get(name) or LineDict()
+        expect(section, dict, path, data.line_of(name), name)
+        texts = _texts(section, path, name, strip=name == "messages")  # words keep their spaces: " per parcel"
+        known = getattr(language, name)
+        for key, located in texts.items():
+            if key in known:
+                raise DataError(path, located.line, f"{name}.{key} is already in {known[key].path}")
+        known.update(texts)

@@ -7,17 +7,29 @@ facts are filled in, so numbers and names are right in every language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from bot.datafiles import DataError
 from bot.message import Style
-from replies.answers import RUNTIME_FIELDS, AnswerBook, placeholders
+from replies.answers import CUSTOMS_DIR, RUNTIME_FIELDS, AnswerBook, placeholders
 
 
 @dataclass(frozen=True)
 class Rendered:
     text: str
     language: str  # the language the text is in; may differ from the one asked for
+
+
+@runtime_checkable
+class InLanguage(Protocol):
+    """A value written in the language of the text it goes into (an amount, a date, a country's
+    name): the text is chosen first, so a reviewed German text gets "150 €", an English one "€150"."""
+
+    def written(self, language: str, book: AnswerBook) -> str: ...
+
+
+def values_in(language: str, book: AnswerBook, context: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v.written(language, book) if isinstance(v, InLanguage) else v for k, v in (context or {}).items()}
 
 
 class _Fields(dict):
@@ -53,7 +65,7 @@ def _render(book: AnswerBook, section: str, key: str, language: str, style: Styl
     if found is None:
         return None
     template, lang = found
-    return Rendered(fill(template, {**book.facts.for_language(lang), **(context or {})}), lang)
+    return Rendered(fill(template, {**book.facts.for_language(lang), **values_in(lang, book, context)}), lang)
 
 
 def letter_frame(book: AnswerBook, language: str, context: dict[str, Any] | None = None) -> tuple[Rendered, Rendered]:
@@ -84,8 +96,13 @@ def problems(book: AnswerBook, intent_ids: list[str]) -> list[DataError]:
                 first = next(iter(styles.values()))
                 found.append(DataError(first.path, first.line, f"answer for unknown intent {intent!r}"))
         texts = [loc for styles in language.answers.values() for loc in styles.values()]
-        texts += list(language.letter.values()) + list(language.messages.values())
+        texts += list(language.letter.values()) + list(language.messages.values()) + list(language.words.values())
         for loc in texts:
             for name in sorted(placeholders(loc.text) - known):
                 found.append(DataError(loc.path, loc.line, f"unknown placeholder {{{name}}}: not a fact in {book.facts.path.name}"))
+    english = reference.messages.keys() | reference.words.keys()
+    for language in book.languages.values():
+        for key, loc in [*language.messages.items(), *language.words.items()]:
+            if loc.path.parent.name == CUSTOMS_DIR and key not in english:
+                found.append(DataError(loc.path, loc.line, f"{key!r} is not in the English customs texts"))
     return found

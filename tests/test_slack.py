@@ -132,6 +132,7 @@ async def test_the_buyers_slack_locale_sets_the_language(kefu_bot, fake_slack) -
     assert kefu_bot.handle.replies[0].language == "es" and "¿" in posts[0]["text"]  # reviewed or machine-translated
     first = kefu_bot.handle.messages[0]
     assert (first.language_hint, first.sender_name, first.timezone) == ("es", "Lucía García", "Europe/Madrid")
+    assert first.country == "ES"  # the locale's region: a hint for customs answers
     assert len(fake_slack.calls("users.info")) == 1  # asked once, then remembered
 
 

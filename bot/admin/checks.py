@@ -17,7 +17,8 @@ from bot.admin.findings import ERROR, WARNING, Finding
 from bot.hours import load_hours
 from bot.language.safeguard import load_glossary
 from intents.catalog import CATALOGUE, IntentSet, list_files, load_intents
-from replies.answers import AnswerBook, LanguageAnswers, load_facts, load_language
+from bot.customs.facts import FILE as CUSTOMS_FILE, load_customs
+from replies.answers import CUSTOMS_DIR, AnswerBook, LanguageAnswers, add_customs, load_facts, load_language
 from replies.render import problems
 
 
@@ -112,6 +113,10 @@ def _check_replies(folder: Path, result: CheckResult) -> AnswerBook | None:
         load_glossary(folder)
     except DataError as exc:
         result.findings.append(Finding.from_error(exc))
+    try:
+        load_customs(folder / CUSTOMS_FILE)
+    except DataError as exc:
+        result.findings.append(Finding.from_error(exc))
     answers_dir = folder / "answers"
     files = sorted(answers_dir.glob("*.yaml"))
     result.answer_files = len(files)
@@ -121,8 +126,15 @@ def _check_replies(folder: Path, result: CheckResult) -> AnswerBook | None:
             languages[path.stem] = load_language(path)
         except DataError as exc:
             result.findings.append(Finding.from_error(exc))
+    complete = len(languages) == len(files)
+    for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
+        try:
+            add_customs(languages.setdefault(path.stem, LanguageAnswers(language=path.stem, path=path)), path)
+        except DataError as exc:
+            result.findings.append(Finding.from_error(exc))
+            complete = False
     if "en" not in languages and not (answers_dir / "en.yaml").is_file():
         result.findings.append(Finding(ERROR, answers_dir / "en.yaml", None, "the English answers file is required"))
-    if facts is None or "en" not in languages or len(languages) != len(files):
+    if facts is None or "en" not in languages or not complete:
         return None
     return AnswerBook(facts=facts, languages=languages)

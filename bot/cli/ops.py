@@ -147,7 +147,7 @@ app.add_typer(orders_app, name="orders")
 
 @orders_app.command("import")
 def orders_import(
-    file: Path = typer.Argument(..., help="CSV with a header: order_id, buyer, items, amount, currency, status, carrier, tracking_number, parcel, placed_at."),
+    file: Path = typer.Argument(..., help="CSV with a header: order_id, buyer, items, amount, currency, status, carrier, tracking_number, parcel, placed_at, ship_country."),
     db: Optional[str] = DbOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:

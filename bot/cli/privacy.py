@@ -20,7 +20,7 @@ from bot.cli import ConfigOption, DbOption, app, console, errors, fail, run_asyn
 from bot.cli.admin import open_store, parse_since
 from bot.store.privacy import ANONYMISE, DELETE, ExportFilter, remove_files
 
-CONVERSATION_FIELDS = ("id", "channel", "external_id", "buyer", "buyer_name", "language", "country", "state",
+CONVERSATION_FIELDS = ("id", "channel", "external_id", "buyer", "buyer_name", "language", "country", "destination", "state",
                        "handoff_reason", "handoff_at", "agent", "created_at", "updated_at")
 MESSAGE_FIELDS = ("id", "created_at", "direction", "kind", "sender", "text", "language", "pivot", "intent", "score",
                   "handoff", "handoff_reason", "out_of_hours", "status", "reply_to", "delivery", "sent_at",

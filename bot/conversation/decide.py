@@ -16,6 +16,8 @@ from bot.brain import Brain
 from bot.conversation import handoff
 from bot.conversation.states import State
 from bot.conversation.understand import Understanding
+from bot.customs import answer as customs
+from bot.customs.answer import Whereabouts
 from bot.hours import tell_when
 
 UNSURE_MARGIN = 12.0  # this close below the threshold, ask once to rephrase before handing off
@@ -50,6 +52,7 @@ class Heard:
     text: str = ""
     understood: Understanding | None = None
     order_answer: tuple[str, dict[str, Any]] | None = None  # (message key, context) from the order on record
+    whereabouts: Whereabouts = Whereabouts()  # what the conversation knows of the parcel's destination
 
 
 @dataclass
@@ -62,6 +65,8 @@ class Decision:
     hands_off: bool = False  # this message moves the conversation from the bot to people
     away_notice: bool = False  # the out-of-hours notice is part of the reply
     silent: bool = False  # an agent holds the chat: the bot says nothing
+    destination: str | None = None  # the parcel's destination, to remember in the conversation
+    asks_destination: bool = False  # the reply asks which country the parcel goes to
 
     @property
     def handoff(self) -> bool:
@@ -82,17 +87,27 @@ def _what(heard: Heard, situation: Situation, brain: Brain, language: str) -> De
         return Decision(reason=handoff.UNREADABLE, parts=[Part("unreadable")], misses=situation.misses)
     if heard.understood is None or not heard.text.strip():
         return Decision(parts=[Part("empty")], misses=situation.misses)
-    match = heard.understood.match
-    decision = Decision(intent=match.intent, score=match.score, misses=0)
-    if match.intent is not None:
-        decision.parts.append(Part(match.intent, intent=True))
+    match, understood = heard.understood.match, heard.understood
+    intent = match.intent
+    if customs.INTENT in brain.intents.ids and customs.answers_question(
+        heard.text, understood.pivot, language, heard.whereabouts, brain.customs
+    ):
+        intent = customs.INTENT  # "Germany", after the bot asked where the parcel goes
+    decision = Decision(intent=intent, score=match.score, misses=0)
+    told = None
+    if intent is not None:
+        decision.parts.append(Part(intent, intent=True))
         if heard.order_answer is not None:
             key, context = heard.order_answer
             decision.parts = [Part(key, context)]
-    reason = _reason(heard, situation, brain)
+        if intent == customs.INTENT:
+            told = customs.tell(heard.text, understood.pivot, language, heard.whereabouts, brain.customs)
+            decision.parts = [Part(key, context) for key, context in told.lines]
+            decision.destination, decision.asks_destination = told.destination, told.asks
+    reason = _reason(heard, intent, situation, brain) or (told.reason if told else None)
     if heard.order_answer is not None and heard.order_answer[0] in ("parcel_expired", "parcel_alert"):
         reason = reason or handoff.INTENT
-    if match.intent is None:
+    if intent is None:
         best = match.best
         unsure = best is not None and best.intent in brain.intents.ids and best.score >= match.threshold - UNSURE_MARGIN
         decision.misses = situation.misses + 1
@@ -104,9 +119,8 @@ def _what(heard: Heard, situation: Situation, brain: Brain, language: str) -> De
     return decision
 
 
-def _reason(heard: Heard, situation: Situation, brain: Brain) -> str | None:
+def _reason(heard: Heard, intent: str | None, situation: Situation, brain: Brain) -> str | None:
     assert heard.understood is not None
-    intent = heard.understood.match.intent
     if intent == PRIVACY_INTENT:  # before key customers: the agent must see what is asked
         return handoff.PRIVACY
     if situation.always_person:
@@ -127,7 +141,7 @@ def _tell_handoff(decision: Decision, situation: Situation, brain: Brain, now: d
     if decision.reason is None:
         return
     intent_says_it = decision.intent is not None and brain.intents.intents[decision.intent].handoff
-    if situation.state is State.BOT and not intent_says_it and decision.reason != handoff.UNREADABLE:
+    if situation.state is State.BOT and not intent_says_it and decision.reason not in handoff.SELF_TOLD:
         decision.parts.append(Part("out_of_scope" if decision.reason == handoff.NO_MATCH else "handoff"))
     hours = brain.hours
     if hours.is_open(now) and not hours.always_tell:

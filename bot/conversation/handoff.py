@@ -18,8 +18,10 @@ KEY_CUSTOMER = "key_customer"
 UNREADABLE = "unreadable"  # a photo, sticker, voice message or file
 ERROR = "error"  # processing failed: a person must look
 PRIVACY = "privacy"  # the buyer asks to erase (or see) their personal data: a person runs `kefu forget`
+CUSTOMS_REVIEW = "customs_review"  # customs facts for the destination are missing or flagged for review
 
 PRIORITY_REASONS = {DISPUTE, KEY_CUSTOMER}
+SELF_TOLD = {UNREADABLE, CUSTOMS_REVIEW}  # the reply already says a person takes over
 
 # Insults and threats, in the buyer languages we see most; matched on the
 # original and on the English pivot, after normalisation (accents stripped).

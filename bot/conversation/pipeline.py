@@ -15,7 +15,7 @@ agent is decided again on the fresh state, never written over it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
@@ -25,6 +25,8 @@ from bot.conversation import handoff
 from bot.conversation.decide import Decision, Heard, Part, Situation, decide, priority
 from bot.conversation.states import LostRace, State, buyer_wrote, hand_off
 from bot.conversation.understand import TRANSLATION_FAILED, Understanding, understand
+from bot.customs.answer import INTENT as CUSTOMS_INTENT, Whereabouts
+from bot.customs.countries import address_country
 from bot.hours import buyer_zone
 from bot.language.detect import LanguageDetector, is_short, language_code
 from bot.language.translate import Translator, localize
@@ -181,7 +183,10 @@ class Pipeline:
                 )
             if understood is not None:
                 language = understood.language
-            heard = Heard(readable, stored.text, understood, await self._order_answer(understood, stored, conversation))
+            heard = Heard(
+                readable, stored.text, understood, await self._order_answer(understood, stored, conversation),
+                await self._whereabouts(understood, conversation),
+            )
             decision = decide(heard, await self._situation(conversation, state), brain, now, language)
             flags = list(understood.flags) if understood else []
             text = await self._compose(decision.parts, language, style, conversation, brain, flags)
@@ -210,6 +215,10 @@ class Pipeline:
             values["language"] = language
         if decision.away_notice:
             values["away_notice_at"] = now
+        if decision.destination:
+            values["destination"] = decision.destination
+        if decision.asks_destination:
+            values["destination_asked_at"] = now
         if decision.hands_off:
             key = await self._is_key_customer(conversation.buyer)
             change = hand_off(decision.reason or handoff.ERROR, priority(decision.reason, key), now, **values)
@@ -269,6 +278,19 @@ class Pipeline:
         if order is None:
             return None
         return orders.message_key(order), orders.order_context(order)
+
+    async def _whereabouts(self, understood: Understanding | None, conversation: Conversation) -> Whereabouts:
+        """What the conversation knows of where the parcel goes; the buyer's orders are read only
+        when the message is about customs, or may answer the bot's "which country?"."""
+        asked = conversation.destination_asked_at is not None
+        where = Whereabouts(remembered=conversation.destination, asked=asked)
+        if understood is None or (understood.match.intent != CUSTOMS_INTENT and not (asked and not conversation.destination)):
+            return where
+        order = await self.store.latest_order(conversation.buyer)
+        return replace(
+            where, order=order.ship_country if order else None, channel=conversation.country,
+            address=address_country(conversation.buyer) if conversation.channel == "email" else None,
+        )
 
     async def _is_key_customer(self, buyer: str) -> bool:
         if buyer in self.settings.key_customers:

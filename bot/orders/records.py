@@ -1,8 +1,9 @@
 """Orders: imported from the shop's export, so `order_status` is answered with facts.
 
 `kefu orders import FILE.csv` reads a CSV with a header row:
-order_id, buyer, items, amount, currency, status, carrier, tracking_number, parcel, placed_at
-(`buyer` is the buyer's id on a channel: an e-mail address, a Telegram user id…).
+order_id, buyer, items, amount, currency, status, carrier, tracking_number, parcel, placed_at, ship_country
+(`buyer` is the buyer's id on a channel: an e-mail address, a Telegram user id…; `ship_country`
+the shipping address's country code, which answers "will I pay import tax?").
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from bot.customs.countries import real_countries
 from bot.datafiles import DataError
 from bot.store.views import Order
 
-COLUMNS = ("order_id", "buyer", "items", "amount", "currency", "status", "carrier", "tracking_number", "parcel", "placed_at")
+COLUMNS = (
+    "order_id", "buyer", "items", "amount", "currency", "status", "carrier", "tracking_number", "parcel", "placed_at",
+    "ship_country",
+)
 REQUIRED = ("order_id", "buyer")
 STATUSES = {"placed", "paid", "shipped", "delivered", "cancelled"}
 PARCEL_STATES = {"not_found", "in_transit", "pickup", "delivered", "expired", "alert"}
@@ -62,10 +67,14 @@ def _order(row: dict[str, str], path: Path, line: int, now: datetime) -> dict[st
         raise DataError(path, line, f"placed_at {text('placed_at')!r} is not a date like 2026-11-01") from None
     if placed.tzinfo is None:
         placed = placed.replace(tzinfo=timezone.utc)
+    country = text("ship_country").upper() or None
+    if country and country not in real_countries():
+        raise DataError(path, line, f"ship_country {text('ship_country')!r} is not a two-letter country code like DE")
     return {
         "order_id": text("order_id").lstrip("#"), "buyer": text("buyer"), "items": text("items"), "amount": amount,
         "currency": text("currency") or "USD", "status": status, "carrier": text("carrier") or None,
         "tracking_number": text("tracking_number") or None, "parcel": parcel, "placed_at": placed, "updated_at": now,
+        "ship_country": country,
     }
 
 

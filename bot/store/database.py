@@ -370,6 +370,15 @@ class Store(Writes, OutboxStore, Reports, Privacy):
         async with self.session() as session:
             return snapshot(await session.scalar(select(Order).where(Order.order_id == order_id)))
 
+    async def destinations(self) -> dict[str, int]:
+        """The parcels' destinations buyers asked about (customs): country → conversations."""
+        async with self.session() as session:
+            rows = await session.execute(
+                select(Conversation.destination, func.count(Conversation.id))
+                .where(Conversation.destination.is_not(None)).group_by(Conversation.destination)
+            )
+            return {code: count for code, count in rows}
+
     async def latest_order(self, buyer: str) -> Order | None:
         async with self.session() as session:
             return snapshot(await session.scalar(select(Order).where(Order.buyer == buyer).order_by(Order.placed_at.desc()).limit(1)))

@@ -64,6 +64,8 @@ class Conversation(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every transition (conversation/states.py)
     agent_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the agent's last action: idle release
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the channel cannot reach the buyer
+    destination: Mapped[str | None] = mapped_column(String(2))  # where the buyer's parcel goes (customs answers)
+    destination_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the bot asked it (once)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -138,6 +140,7 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(32), default="placed")  # placed | paid | shipped | delivered | cancelled
     carrier: Mapped[str | None] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(64))
+    ship_country: Mapped[str | None] = mapped_column(String(2))  # the shipping address's country (ISO 3166)
     parcel: Mapped[str | None] = mapped_column(String(16))  # not_found | in_transit | pickup | delivered | expired | alert
     notified: Mapped[str | None] = mapped_column(String(32))  # the last proactive notice sent for this order
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
