@@ -32,6 +32,18 @@ LETTER_PARTS = ("greeting", "greeting_anonymous", "closing")
 SECTIONS = ("letter", "answers", "messages")
 CUSTOMS_DIR = "customs"
 CUSTOMS_SECTIONS = ("messages", "words")
+# Other spellings of the codes the language detector gives ("zh-cn", "zh-tw", "he", "id"…).
+_ALIASES = {"zh-hans": "zh-cn", "zh-sg": "zh-cn", "zh-hant": "zh-tw", "zh-hk": "zh-tw", "zh-mo": "zh-tw", "iw": "he", "in": "id"}
+
+
+def language_key(code: str) -> str:
+    """A language code the way answers and facts are keyed: "zh_TW" → "zh-tw", "zh-Hant" → "zh-tw", "iw" → "he".
+
+    Answer file names, facts translations and the language asked for all go through it,
+    so `zh-tw.yaml` (or `zh_TW.yaml`) serves the detector's "zh-tw".
+    """
+    code = code.strip().replace("_", "-").lower()
+    return _ALIASES.get(code, code)
 
 
 @dataclass
@@ -59,6 +71,7 @@ class Facts:
     lines: dict[str, int]
 
     def for_language(self, language: str) -> dict[str, Any]:
+        language = language_key(language)
         base = language.split("-")[0]
         return {**self.values, **self.translations.get(base, {}), **self.translations.get(language, {})}
 
@@ -79,17 +92,20 @@ def load_facts(path: Path) -> Facts:
         values[key] = value
     translations = {}
     for language, overrides in translations_raw.items():
-        expect(overrides, dict, path, translations_raw.line_of(language), f"translations for {language!r}")
+        line = translations_raw.line_of(language)
+        expect(overrides, dict, path, line, f"translations for {language!r}")
         for key in overrides:
             if key not in values:
                 raise DataError(path, overrides.line_of(key), f"translation of unknown fact {key!r}")
-        translations[str(language)] = dict(overrides)
+        if language_key(str(language)) in translations:
+            raise DataError(path, line, f"translations for {language!r} given twice")
+        translations[language_key(str(language))] = dict(overrides)
     return Facts(values, translations, path, dict(data.key_lines))
 
 
 def load_language(path: Path) -> LanguageAnswers:
     data = load_yaml(path)
-    result = LanguageAnswers(language=path.stem, path=path)
+    result = LanguageAnswers(language=language_key(path.stem), path=path)
     if data is None:
         return result
     expect(data, dict, path, 1, "an answers file")
@@ -140,6 +156,7 @@ class AnswerBook:
 
     def lookup(self, section: str, key: str, style: str, language: str) -> tuple[str, str] | None:
         """The reviewed text in `language`, else English: (template, its language)."""
+        language = language_key(language)
         for lang in dict.fromkeys((language, language.split("-")[0], "en")):
             book = self.languages.get(lang)
             if book is None:
@@ -159,9 +176,15 @@ def load_answers(folder: Path = REPLIES_DIR) -> AnswerBook:
     answers_dir = folder / "answers"
     if not (answers_dir / "en.yaml").is_file():
         raise DataError(answers_dir / "en.yaml", None, "the English answers file is required")
-    languages = {path.stem: load_language(path) for path in sorted(answers_dir.glob("*.yaml"))}
+    languages: dict[str, LanguageAnswers] = {}
+    for path in sorted(answers_dir.glob("*.yaml")):
+        loaded = load_language(path)
+        if loaded.language in languages:
+            raise DataError(path, None, f"a second answers file for {loaded.language!r} (the first is {languages[loaded.language].path.name})")
+        languages[loaded.language] = loaded
     for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
-        add_customs(languages.setdefault(path.stem, LanguageAnswers(language=path.stem, path=path)), path)
+        key = language_key(path.stem)
+        add_customs(languages.setdefault(key, LanguageAnswers(language=key, path=path)), path)
     return AnswerBook(facts=facts, languages=languages)
 
 

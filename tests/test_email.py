@@ -269,12 +269,17 @@ async def test_a_photo_alone_is_stored_and_gets_the_a_person_will_look_letter(im
 
 
 async def test_content_language_is_the_language_the_letter_is_written_in(imap, smtp, email_bot):
-    # Dutch is not among the reviewed answers and the translator is off: the letter goes out in English
+    # Swedish is not among the reviewed answers and the translator is off: the letter goes out in English
+    await imap.deliver(plain_mail("Hur lång tid tar leveransen till Sverige? Tack på förhand för ert svar.",
+                                  "Leverans", headers={"Content-Language": "sv"}))
+    # Dutch is reviewed: the letter is written in Dutch and says so
     await imap.deliver(plain_mail("Hoe lang duurt de verzending naar Nederland? Alvast bedankt voor uw antwoord.",
                                   "Verzending", headers={"Content-Language": "nl"}))
     await poll_once(make_channel(email_bot, imap, smtp))
-    [letter] = smtp.letters()
-    assert "Dear" in body(letter) and letter["Content-Language"] == "en"
+    letters = {letter["Subject"].removeprefix("Re: "): letter for letter in smtp.letters()}  # either may go out first
+    swedish, dutch = letters["Leverans"], letters["Verzending"]
+    assert "Dear" in body(swedish) and swedish["Content-Language"] == "en"
+    assert "Beste" in body(dutch) and "Met vriendelijke groet" in body(dutch) and dutch["Content-Language"] == "nl"
 
 
 async def test_a_spammers_attachment_never_reaches_the_disk(imap, smtp, email_bot):

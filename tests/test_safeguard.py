@@ -330,7 +330,7 @@ def bot_with(kefu, translator) -> Pipeline:
 
 
 TRACK_RU = "Где мой заказ? Трек LX123456789CN"
-DELIVERY_NL = "Hoe lang duurt de levering naar Nederland?"
+DELIVERY_SV = "Hur lång tid tar leveransen till Sverige?"  # Swedish: no reviewed answers, so they are machine-translated
 
 
 async def test_a_buyer_message_whose_translation_lost_the_tracking_code_is_matched_as_written_and_flagged(http, providers, kefu):
@@ -346,18 +346,18 @@ async def test_a_buyer_message_whose_translation_lost_the_tracking_code_is_match
 async def test_an_answer_whose_translation_lost_a_number_goes_out_in_english_with_a_note(http, providers, kefu):
     answer = delivery_answer(kefu)
     assert "25–60" in answer
-    lost = answer.replace("International delivery usually takes 25–60 days", "Internationale levering duurt meestal 25 tot zestig dagen")
-    google_answers(http, {DELIVERY_NL: "How long does delivery to the Netherlands take?", answer: lost})
-    reply = await bot_with(kefu, providers("google")).handle(buyer_message(DELIVERY_NL, conversation="nl-1"))
-    assert reply.intent == "delivery_time" and reply.language == "nl"
+    lost = answer.replace("International delivery usually takes 25–60 days", "Internationell leverans tar vanligtvis 25 till sextio dagar")
+    google_answers(http, {DELIVERY_SV: "How long does delivery to Sweden take?", answer: lost})
+    reply = await bot_with(kefu, providers("google")).handle(buyer_message(DELIVERY_SV, conversation="sv-1"))
+    assert reply.intent == "delivery_time" and reply.language == "sv"
     assert reply.text == answer and "translation_failed" in reply.notes  # English, exactly as reviewed
 
 
 async def test_an_answer_whose_translation_kept_every_number_goes_out_translated(http, providers, kefu):
     answer = delivery_answer(kefu)
-    kept = answer.replace("International delivery usually takes 25–60 days", "Internationale levering duurt meestal 25–60 dagen")
-    google_answers(http, {DELIVERY_NL: "How long does delivery to the Netherlands take?", answer: kept})
-    reply = await bot_with(kefu, providers("google")).handle(buyer_message(DELIVERY_NL, conversation="nl-2"))
+    kept = answer.replace("International delivery usually takes 25–60 days", "Internationell leverans tar vanligtvis 25–60 dagar")
+    google_answers(http, {DELIVERY_SV: "How long does delivery to Sweden take?", answer: kept})
+    reply = await bot_with(kefu, providers("google")).handle(buyer_message(DELIVERY_SV, conversation="sv-2"))
     assert reply.text == kept and "translation_failed" not in reply.notes
 
 
