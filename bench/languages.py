@@ -41,7 +41,7 @@ def main() -> None:
     rows = [line.rstrip("\n").split("\t") for line in args.set.open(encoding="utf-8") if line.strip()]
     settings = Settings(translator="none")
     brain = load_brain(settings)
-    detector = make_detector(settings, english_words=brain.matcher.words("en"))
+    detector = make_detector(settings, intents=brain.intents)
     detector.preload()
     DetectorFactory.seed = 0
 

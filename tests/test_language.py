@@ -1,4 +1,4 @@
-"""Language detection on short buyer messages: script first, lingua, langdetect, priors."""
+"""Language detection on short buyer messages: script first, phrases, the n-gram model, lexicons, priors."""
 
 import pytest
 
@@ -28,7 +28,7 @@ def test_the_script_settles_it(text, language):
 
 def test_the_script_does_not_guess_between_latin_languages():
     assert by_script("where is my order") is None
-    assert by_script("Где мой заказ?") is None  # Russian, or Bulgarian, or…: ask lingua
+    assert by_script("Где мой заказ?") is None  # Russian, or Bulgarian, or…: ask the n-gram model
 
 
 @pytest.mark.parametrize(
@@ -111,65 +111,3 @@ def test_a_lone_surrogate_does_not_stop_detection(detector):
     assert detector.detect("where is my order, it has been two weeks \udfff").language == "en"
 
 
-# -- a server's detector: the models in a process of their own ---------------------------------
-
-SERVED = ("en", "ru", "uk", "es", "pt", "fr", "it")
-
-
-async def test_a_server_detects_through_the_model_process_as_a_command_does_in_process():
-    from bot.language.models import ModelProcess
-
-    local = LanguageDetector(SERVED, primary=SERVED)
-    served = LanguageDetector(SERVED, primary=SERVED)
-    served.attach(ModelProcess(served.expected))
-    texts = ["Где мой заказ, пожалуйста?", "¿Dónde está mi pedido? Lo compré hace dos semanas",
-             "Bonjour, je n'ai pas reçu mon colis", "Ciao, quando arriva il mio ordine?", "Olá, quero trocar o tamanho"]
-    try:
-        first = await served.detect_async(texts[0])  # waits for the models to load
-        assert served.models.loaded and served.models.load_seconds > 0
-        found = [first] + [await served.detect_async(t) for t in texts[1:]]
-        expected = [local.detect(t) for t in texts]
-        assert [(d.language, d.method) for d in found] == [(d.language, d.method) for d in expected]
-        assert [d.language for d in found] == ["ru", "es", "fr", "it", "pt"]
-        assert [d.confidence for d in found] == pytest.approx([d.confidence for d in expected])
-    finally:
-        served.close()
-
-
-async def test_what_needs_no_model_is_detected_before_the_models_have_loaded():
-    import intents.normalize  # noqa: F401 - imported in a server already (the brain uses it); seconds here
-    from bot.language.models import ModelProcess
-
-    served = LanguageDetector(SERVED, primary=SERVED)
-    served.learn_english({"where", "is", "my", "order", "now"})
-    served.attach(ModelProcess(served.expected))
-    try:
-        assert (await served.detect_async("where is my order now")).method == "lexicon"
-        assert (await served.detect_async("Спасибо!", hint="uk")).method == "prior"
-        assert (await served.detect_async("주문이 어디에 있나요?")).method == "script"
-        assert not served.models.loaded  # none of these waited for lingua
-    finally:
-        served.close()
-
-
-async def test_a_model_process_that_dies_is_started_again_and_detection_goes_on_meanwhile():
-    import multiprocessing
-    import os
-    import signal
-
-    from bot.language.models import ModelProcess
-
-    served = LanguageDetector(SERVED, primary=SERVED)
-    served.attach(ModelProcess(served.expected))
-    try:
-        await served.models.ready()
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)
-        # langdetect answers while the models load again
-        assert (await served.detect_async("Где мой заказ? Я жду его уже три недели")).language == "ru"
-        assert not served.models.loaded
-        again = await served.detect_async("Quiero saber cuando llega mi pedido, por favor")  # waits for the new process
-        assert (again.language, again.method) == ("es", "lingua")
-        assert served.models.loaded
-    finally:
-        served.close()

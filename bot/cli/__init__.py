@@ -145,7 +145,7 @@ def classify(
     async def main() -> None:
         brain = load_brain(settings) if intents is None else list_brain(settings, intents)
         matcher = brain.matcher
-        detector = make_detector(settings, english_words=matcher.words("en"))
+        detector = make_detector(settings, intents=matcher.intents)
         chosen = configured_translator(settings, translator)
         out = Output()
         for number, line in numbered_lines():

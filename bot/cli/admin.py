@@ -86,7 +86,7 @@ def intents_test(
 
     async def main() -> None:
         brain = load_brain(settings)
-        detector = make_detector(settings, english_words=brain.matcher.words("en"))
+        detector = make_detector(settings, intents=brain.intents)
         chosen = configured_translator(settings, translator)
         understood = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=language)
         decided = decide(Heard(True, text, understood), Situation(), brain, datetime.now(timezone.utc), understood.language)
@@ -187,7 +187,7 @@ def _through_pivot(settings: Settings, matcher: Matcher, rows: list[tuple[str, s
         chosen = configured_translator(settings, translator)
     except TranslatorError as exc:
         raise fail(str(exc))
-    detector = make_detector(settings, english_words=matcher.words("en"))
+    detector = make_detector(settings, intents=matcher.intents)
 
     async def main() -> list[tuple[str, Match]]:
         return [(label, (await understand(text, detector=detector, translator=chosen, matcher=matcher)).match)

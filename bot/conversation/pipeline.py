@@ -165,6 +165,7 @@ class Pipeline:
         delivered_here: bool = False,
     ) -> Reply:
         brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
+        self.detector.learn_intents(brain.intents)  # the lists' native phrasings, once per reload
         understood: Understanding | None = None
         for _ in range(MAX_RACES):
             conversation = read or await self.store.conversation(stored.conversation_id)
