@@ -41,10 +41,14 @@ SECONDARY_WEIGHT = 0.6
 LEXICONS_FILE = Path(__file__).with_name("lexicons.yaml")
 
 # Characters that appear in Traditional but not Simplified Chinese (and back): enough to tell a buyer's script.
-_TRADITIONAL = set("們個這說時會來對為與國訂單運貨請謝嗎麼還發買賣寄錢問題號碼關當經過貿費裡後從電話幫應該壞換")
-_SIMPLIFIED = set("们个这说时会来对为与国订单运货请谢吗么还发买卖寄钱问题号码关当经过贸费里后从电话帮应该坏换")
+_TRADITIONAL: set[str] = set("們個這說時會來對為與國訂單運貨請謝嗎麼還發買賣寄錢問題號碼關當經過貿費裡後從電話幫應該壞換" + "萬敗與專業東絲兩嚴個豐臨為麗舉義樂習鄉書買亂爭於雲產親億僅從價眾優會傳傷體餘係債傾兒黨蘭關興養內冊寫軍農決況減幾鳳憑擊劃劉則剛創刪別劑劍劇勸辦務動勵勁勞勢區醫華協單賣衛廠廳歷壓廁參雙發變疊葉號嘆嚇後嗎噸聽啟員響啞團園圍國圖圓聖場壞塊堅墊處備復夠頭誇奪獎妝婦媽孫學寧寶實寵審憲寬對尋導壽將爾塵盡層屆屬島幣帥師帳帶幫幹庫應廢開異棄張彈強歸當錄徹憶態總戀懇惡惱悅驚懼慘慣願戲戰戶撲執擴掃揚擾撫搶護報擔擬擁攔撥擇掛擋擠揮損撿換據擺搖敵數齋鬥斬斷無舊時顯曬曉暫術機殺雜權條來極構槍標樹樣橋檢樓歡歐殘毀畢氣漢湯溝沒潔灑淺測濟濃濤漲溫遊灣濕滿濾燈靈災燦爐點煉爛燒熱愛狀獨獅獲豬貓獻環現電畫療瘋盤監蓋盜確碼礎禮禍離種積稱穩窮竊竅豎競筆築簽簡節範類糧緊糾紀約紅級紙納純紛紡細組終絕給統絲經綠維網線練編緩縮總績織繼續纖罰羅聞聯聰聲職肅脫腦腳腸膚臉臨臺與興舉艦藝節蘋藥蓮營蕭薦蟲蝦螢蠟術補裝襪見規視覽覺觸計訂認討讓訓議訊記講許論設訪證評識詐訴診詞試詩誠話該詳語誤誘說請諸讀課誰調談謝謊謎證譯變讚貝負財責貨質販購貴貸費賀資賞賠賴賺賽贈贏趕趙車軌軟轉輪輕載較輔輛輸辦農邊遠運還這進連遞週過達違遲選遺郵鄰醫釋針鈴鉛銀銷鋪鏈鏡鐘鐵鑰長門閃閉問間閱闆闊隊階陽陰際陸險隨隱雙雖雞離難雲電靜響頁頂項順須預頓領頻題額顏願類顧風飛飯飲館馬駐驗體高鬧魚鳥麥黃點齊齒龍囉")
+_SIMPLIFIED: set[str] = set("们个这说时会来对为与国订单运货请谢吗么还发买卖寄钱问题号码关当经过贸费里后从电话帮应该坏换" + "万败与专业东丝两严个丰临为丽举义乐习乡书买乱争于云产亲亿仅从价众优会传伤体余系债倾儿党兰关兴养内册写军农决况减几凤凭击划刘则刚创删别剂剑剧劝办务动励劲劳势区医华协单卖卫厂厅历压厕参双发变叠叶号叹吓后吗吨听启员响哑团园围国图圆圣场坏块坚垫处备复够头夸夺奖妆妇妈孙学宁宝实宠审宪宽对寻导寿将尔尘尽层届属岛币帅师帐带帮干库应废开异弃张弹强归当录彻忆态总恋恳恶恼悦惊惧惨惯愿戏战户扑执扩扫扬扰抚抢护报担拟拥拦拨择挂挡挤挥损捡换据摆摇敌数斋斗斩断无旧时显晒晓暂术机杀杂权条来极构枪标树样桥检楼欢欧残毁毕气汉汤沟没洁洒浅测济浓涛涨温游湾湿满滤灯灵灾灿炉点炼烂烧热爱状独狮获猪猫献环现电画疗疯盘监盖盗确码础礼祸离种积称稳穷窃窍竖竞笔筑签简节范类粮紧纠纪约红级纸纳纯纷纺细组终绝给统丝经绿维网线练编缓缩总绩织继续纤罚罗闻联聪声职肃脱脑脚肠肤脸临台与兴举舰艺节苹药莲营萧荐虫虾萤蜡术补装袜见规视览觉触计订认讨让训议讯记讲许论设访证评识诈诉诊词试诗诚话该详语误诱说请诸读课谁调谈谢谎谜证译变赞贝负财责货质贩购贵贷费贺资赏赔赖赚赛赠赢赶赵车轨软转轮轻载较辅辆输办农边远运还这进连递周过达违迟选遗邮邻医释针铃铅银销铺链镜钟铁钥长门闪闭问间阅板阔队阶阳阴际陆险随隐双虽鸡离难云电静响页顶项顺须预顿领频题额颜愿类顾风飞饭饮馆马驻验体高闹鱼鸟麦黄点齐齿龙啰")
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
+# Characters both scripts write (and pairs whose "simplified" form is also a traditional character).
+_BOTH = set("高寄板系干周范台斗") | {"闆", "係", "幹", "週", "範", "臺", "鬥"}
+_TRADITIONAL -= _BOTH
+_SIMPLIFIED -= _BOTH
 _CYRILLIC_MARKERS = (("sr", set("ђћџЂЋЏ")), ("mk", set("ѓќѕЃЌЅ")))
 # Latin letters that only one expected language uses (in buyer messages, in practice).
 _LATIN_MARKERS = (
@@ -155,8 +159,11 @@ def _script_counts(text: str) -> dict[str, int]:
         else:
             script = None
         if script:
-            counts[script] = counts.get(script, 0) + 1
+            counts[script] = counts.get(script, 0) + _WEIGHT.get(script, 1)
     return counts
+
+
+_WEIGHT = {"han": 3, "kana": 3, "hangul": 3}  # a character of these is a word or a syllable: "用Google Pay付" is Chinese
 
 
 def dominant_script(text: str) -> str | None:
@@ -164,8 +171,9 @@ def dominant_script(text: str) -> str | None:
     return max(counts, key=counts.__getitem__) if counts else None
 
 
-def by_script(text: str) -> str | None:
-    """The language when the script alone settles it, else None."""
+def by_script(text: str, prior: str | None = None) -> str | None:
+    """The language when the script alone settles it, else None; Chinese with no character that tells
+    the scripts apart ("好的") stays in the conversation's Chinese (`prior`), else simplified."""
     counts = _script_counts(text)
     if not counts:
         return None
@@ -175,6 +183,8 @@ def by_script(text: str) -> str | None:
     if script == "han":
         trad = sum(ch in _TRADITIONAL for ch in text)
         simp = sum(ch in _SIMPLIFIED for ch in text)
+        if trad == simp and prior in ("zh-cn", "zh-tw"):
+            return prior
         return "zh-tw" if trad > simp else "zh-cn"
     if script == "latin":
         for language, letters in _LATIN_MARKERS:
@@ -302,11 +312,11 @@ class LanguageDetector:
         if not _LETTERS.search(sample):
             prior = previous or hint
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
-        scripted = by_script(sample)
+        prior = language_code(previous or hint)
+        scripted = by_script(sample, prior)
         if scripted:
             return Detection(scripted, 1.0, "script")
         script = dominant_script(sample) or "latin"
-        prior = language_code(previous or hint)
         if prior and script != "latin" and script not in scripts_of(prior):
             prior = None  # an Arabic message in a Portuguese chat: the chat's language does not hold it
         phrase = SHORT_PHRASES.get(_phrase_key(sample))

@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -30,7 +31,8 @@ FORMAT = 1
 ORDERS = (1, 2, 3)
 NATIVE_SHARE = 0.7  # of the probability mass, for languages with native phrasings
 FLOOR = 1e-6  # probability of an n-gram a language has never shown (smoothing)
-_FOLD = {"ș": "ş", "ț": "ţ", "Ș": "ş", "Ț": "ţ"}  # Romanian comma-below letters, as in langdetect's profiles
+_FOLD = str.maketrans("șțȘȚ", "şţşţ")  # Romanian comma-below letters, as in langdetect's profiles
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
 def _profiles_dir() -> Path:
@@ -45,11 +47,7 @@ def _wiki_language(name: str) -> str:
 
 def letters_only(text: str) -> str:
     """Lower case, letters kept, everything else a space (the form n-grams are taken from)."""
-    out = []
-    for ch in text.casefold():
-        ch = _FOLD.get(ch, ch)
-        out.append(ch if ch.isalpha() else " ")
-    return " ".join("".join(out).split())
+    return " ".join(_NOT_LETTERS.sub(" ", text.casefold().translate(_FOLD)).split())
 
 
 def ngrams(text: str) -> list[str]:
@@ -94,7 +92,7 @@ class NgramModel:
             totals = data["n_words"]
             freq: Counter[str] = Counter()
             for gram, count in data["freq"].items():
-                gram = "".join(_FOLD.get(ch, ch) for ch in gram.casefold())
+                gram = gram.casefold().translate(_FOLD)
                 if len(gram) in ORDERS and not _is_cjk(gram):
                     freq[gram] += count
             wiki[_wiki_language(data["name"])] = {g: c / max(1, totals[len(g) - 1]) for g, c in freq.items()}
