@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.brain import BrainHolder, load_brain
 from bot.config import Settings
 from intents.catalog import IntentSet
 from bot.language.detect import LanguageDetector
 from bot.processes import process_pool, terminate
-from bot.conversation.pipeline import Pipeline
-from bot.store.database import Store
 from bot.language.safeguard import load_glossary
 from bot.language.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
+
+if TYPE_CHECKING:
+    from bot.conversation.pipeline import Pipeline
+    from bot.store.database import Store
 
 
 def make_detector(settings: Settings, warm: bool = False, intents: IntentSet | None = None) -> LanguageDetector:
@@ -104,6 +107,9 @@ class App:
 async def build_app(
     settings: Settings, translator: str | None = None, database_url: str | None = None, warm: bool = True, watch: bool = True
 ) -> App:
+    from bot.conversation.pipeline import Pipeline
+    from bot.store.database import Store
+
     store = await Store.open(database_url or settings.database_url)
     brains = BrainHolder(settings)
     memory = MemoryTranslator(configured_translator(settings, translator), store, clock=_now)

@@ -87,7 +87,7 @@ class Matcher:
         self.normalizer: Normalizer = intents.normalizer
         self.name = model_name(intents.digest, params)
         pairs = intents.examples()
-        texts = [self.normalizer(ex.text) for _, ex in pairs]
+        texts = intents.normalized()
         labels = [intent for intent, _ in pairs]
         self.languages = frozenset(ex.language for _, ex in pairs)
         self.model = model or load_or_train(self.name, texts, labels, params, previous=previous, progress=progress)

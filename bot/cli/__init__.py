@@ -17,7 +17,7 @@ from bot.cli.lines import BadLine, Output, numbered_lines, parse_object, string
 from bot.config import Settings, load_settings
 from bot.datafiles import DataError
 from bot.message import Reply, Style
-from bot.store.database import StoreError
+from bot.store.errors import StoreError
 from bot.language.translate import TranslatorError
 from bot.text import valid_unicode
 

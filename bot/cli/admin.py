@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import typer
-from sqlalchemy.engine import make_url
 
 from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, errors, fail, run_async, settings_or_exit
 from bot.config import Settings
 from bot.datafiles import DataError
-from bot.store.database import Store, StoreError
+from bot.store.errors import StoreError
 
 if TYPE_CHECKING:
+    from bot.store.database import Store
     from intents.matcher import Match, Matcher
 
 intents_app = typer.Typer(help="Check, try and extend the intent lists.", no_args_is_help=True)
@@ -318,6 +318,10 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 async def open_store(url: str) -> Store:
     """The store, without creating an empty SQLite file where the admin expected data."""
+    from sqlalchemy.engine import make_url
+
+    from bot.store.database import Store
+
     try:
         parsed = make_url(url)
     except Exception:  # noqa: BLE001 - sqlalchemy raises several kinds for a malformed URL

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = 1
+FORMAT = 2
 ORDERS = (1, 2, 3)
 NATIVE_SHARE = 0.7  # of the probability mass, for languages with native phrasings
 FLOOR = 1e-6  # probability of an n-gram a language has never shown (smoothing)
@@ -61,8 +61,9 @@ def ngrams(text: str) -> list[str]:
     return grams
 
 
-def _is_cjk(gram: str) -> bool:  # Han, Kana, Hangul: the script settles those, and langdetect maps them to classes
-    return any(0x3040 <= ord(ch) < 0xA000 or 0xAC00 <= ord(ch) < 0xD7B0 or 0xF900 <= ord(ch) < 0xFB00 for ch in gram)
+def _is_cjk(gram: str) -> bool:  # Han, Kana, Hangul, Thai: the script settles those (langdetect maps CJK to classes)
+    return any(0x3040 <= ord(ch) < 0xA000 or 0xAC00 <= ord(ch) < 0xD7B0 or 0xF900 <= ord(ch) < 0xFB00
+               or 0xE00 <= ord(ch) < 0xE80 for ch in gram)
 
 
 class NgramModel:
@@ -98,7 +99,7 @@ class NgramModel:
             wiki[_wiki_language(data["name"])] = {g: c / max(1, totals[len(g) - 1]) for g, c in freq.items()}
         counted: dict[str, dict[str, float]] = {}
         for language, texts in native.items():
-            grams = Counter(g for text in texts for g in ngrams(letters_only(text)))
+            grams = Counter(g for text in texts for g in ngrams(letters_only(text)) if not _is_cjk(g))
             totals = Counter()
             for gram, count in grams.items():
                 totals[len(gram)] += count

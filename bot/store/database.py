@@ -23,6 +23,7 @@ from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from bot.store.errors import StoreError  # noqa: F401 - raised here, imported from here by callers
 from bot.message import Message
 from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
@@ -37,10 +38,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MAX_STORED_CHARS", "Received", "Store", "StoreError", "async_url"]
 LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one kefu process per conversation
 RECEIVED = "received"
-
-
-class StoreError(Exception):
-    """The database cannot be opened or migrated; the message says which and why."""
 
 
 def async_url(url: str) -> str:
