@@ -121,6 +121,7 @@ def _texts(section: LineDict, path: Path, what: str) -> dict[str, Located]:
 class AnswerBook:
     facts: Facts
     languages: dict[str, LanguageAnswers]
+    in_english: dict[str, Located] = field(default_factory=dict)  # language → "we answer in English" (in_english.yaml)
 
     @property
     def reference(self) -> LanguageAnswers:
@@ -142,10 +143,24 @@ class AnswerBook:
         return None
 
 
+IN_ENGLISH_FILE = "in_english.yaml"
+
+
+def load_in_english(path: Path) -> dict[str, Located]:
+    """`in_english.yaml`: per language, the line that says the answer comes in English (optional file)."""
+    if not path.is_file():
+        return {}
+    data = load_yaml(path)
+    if data is None:
+        return {}
+    expect(data, dict, path, 1, "the in-English notices")
+    return {str(language): located for language, located in _texts(data, path, "in_english").items()}
+
+
 def load_answers(folder: Path = REPLIES_DIR) -> AnswerBook:
     facts = load_facts(folder / "facts.yaml")
     answers_dir = folder / "answers"
     if not (answers_dir / "en.yaml").is_file():
         raise DataError(answers_dir / "en.yaml", None, "the English answers file is required")
     languages = {path.stem: load_language(path) for path in sorted(answers_dir.glob("*.yaml"))}
-    return AnswerBook(facts=facts, languages=languages)
+    return AnswerBook(facts=facts, languages=languages, in_english=load_in_english(folder / IN_ENGLISH_FILE))

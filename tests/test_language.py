@@ -111,3 +111,54 @@ def test_a_lone_surrogate_does_not_stop_detection(detector):
     assert detector.detect("where is my order, it has been two weeks \udfff").language == "en"
 
 
+
+
+# -- close languages, settled by the n-gram model of the native phrasings and the lexicons ----------
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("shop oi bao gio giao hang vay", "vi"),  # Vietnamese typed without its accents
+        ("toi chua nhan duoc hang", "vi"),
+        ("Kedy mi pošlete tovar? Čakám už týždeň", "sk"),
+        ("Kdy mi pošlete zboží? Čekám už týden", "cs"),
+        ("Kapan barangnya dikirim kak?", "id"),
+        ("Bila barang saya akan dihantar?", "ms"),
+        ("Quando chega o meu pedido? Já paguei", "pt"),
+        ("Cuándo llega mi pedido? Ya pagué", "es"),
+        ("Коли прийде посилка? Чекаю вже тиждень", "uk"),
+        ("Когда придёт посылка? Жду уже неделю", "ru"),
+        ("Gde je moja porudžbina, čekam već nedelju dana", "sr"),
+        ("Gdje je moja narudžba, čekam već tjedan dana", "hr"),
+        ("Hvornår kommer min pakke? Jeg har ventet længe", "da"),
+        ("Når kommer pakken min? Jeg har ventet lenge", "no"),
+        ("När kommer mitt paket? Jag har väntat länge", "sv"),
+    ],
+)
+def test_close_languages(detector, text, language):
+    assert detector.detect(text).language == language
+
+
+def test_another_script_switches_the_language_however_short(detector):
+    assert detector.detect("متى يصل؟", previous="pt").language == "ar"  # Arabic in a Portuguese chat
+    assert detector.detect("Где заказ?", previous="en").language == "ru"
+    assert detector.detect("ok thanks", previous="ar").language == "ar"  # Latin letters are everyone's
+
+
+def test_chinese_without_a_telling_character_stays_in_the_conversations_chinese(detector):
+    assert detector.detect("好的", previous="zh-tw").language == "zh-tw"
+    assert detector.detect("用萬事達卡刷了三次都失敗").language == "zh-tw"
+    assert detector.detect("我没有PayPal，能用Apple Pay付吗").language == "zh-cn"  # brand names in Latin do not outweigh it
+
+
+def test_the_lexicons_need_two_marker_words_against_a_language_without_a_list():
+    from bot.language.detect import load_lexicons
+
+    groups = load_lexicons()
+    assert any("vi" in group and not group["en"] for group in groups if "en" in group)
+
+
+def test_a_long_message_in_a_language_the_shop_does_not_expect_is_still_named(detector):
+    text = "Habari, nimeagiza viatu wiki mbili zilizopita na bado sijapokea kifurushi changu, tafadhali nisaidie kujua kiko wapi"
+    assert detector.detect(text).language == "sw"

@@ -144,7 +144,7 @@ def tune(matches: list[tuple[str, Match]], source: str = "", min_rejection: floa
     if not oos_rows.any():
         raise ValueError("tuning needs out_of_scope rows: without them nothing tells a threshold that rejects too little")
     # Match.decided, for every pair of limits at once
-    has_best = np.array([m.best is not None for _, m in matches])
+    has_best = np.array([m.best is not None and not m.conflict for _, m in matches])
     right = np.array([m.best is not None and m.best.intent == label for label, m in matches])
     near_exact = np.array([m.near_exact for _, m in matches])
     score = np.array([m.best.score if m.best else 0.0 for _, m in matches])[:, None]

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.text import valid_unicode
-from bot.language.ngrams import NgramModel, letters_only, load_or_build
+from bot.language.ngrams import NgramModel, letters_only, load_or_build, profile_languages
 
 # The languages buyers write in most; the secondary ones are expected too, but
 # weigh less when a short message could be either (Czech rather than Slovak).
@@ -298,7 +298,7 @@ class LanguageDetector:
         scripted = {"ja", "zh-cn", "zh-tw", "ko", "th", "he", "el", "uk"}
         phrases = {language for language in SHORT_PHRASES.values() if language}
         lexical = {language for group in self.lexicons for language in group if language in self.expected}
-        return frozenset(markers | scripted | phrases | lexical | set(self.model.languages) | set(self.expected))
+        return frozenset(markers | scripted | phrases | lexical | profile_languages() | set(self._native) | set(self.expected))
 
     # -- detection -----------------------------------------------------------------------------
 

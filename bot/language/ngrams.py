@@ -45,6 +45,11 @@ def _wiki_language(name: str) -> str:
     return name.lower()
 
 
+def profile_languages() -> frozenset[str]:
+    """The languages langdetect's profiles describe (the model knows these, native phrasings or not)."""
+    return frozenset(_wiki_language(path.name) for path in _profiles_dir().iterdir())
+
+
 def letters_only(text: str) -> str:
     """Lower case, letters kept, everything else a space (the form n-grams are taken from)."""
     return " ".join(_NOT_LETTERS.sub(" ", text.casefold().translate(_FOLD)).split())
