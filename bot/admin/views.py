@@ -146,6 +146,8 @@ def print_misses(console: Console, groups: list[MissGroup], limit: int) -> None:
             (f"{rank:>2}. ", "bold"), (f"{group.count}×  ", "bold cyan"), group.representative,
             ("   languages: ", "dim"), languages, ("   ", ""), (guess, "dim"),
         ), soft_wrap=True, highlight=False)
+        if group.pivot:
+            console.print(Text.assemble(("    English: ", "dim"), group.pivot), soft_wrap=True, highlight=False)
         if group.variants:
             shown = "; ".join(group.variants[:3]) + (f" (+{len(group.variants) - 3} more)" if len(group.variants) > 3 else "")
             console.print(Text.assemble(("    also: ", "dim"), shown), soft_wrap=True, highlight=False)

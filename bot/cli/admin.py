@@ -99,8 +99,11 @@ def intents_test(
 def intents_add_example(
     intent: str = typer.Argument(..., help="The intent id, e.g. shipping_cost."),
     text: str = typer.Argument(..., help="The example, as a buyer would write it."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="The intent file to edit (default: where the intent is defined; "
-                                        "use it for a language folder, e.g. intents/lists/es/presale.yaml).", show_default=False),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="The intent file to edit (default: where the intent is defined); "
+                                        "a file of a language folder is created when needed, e.g. intents/lists/es/presale.yaml.",
+                                        show_default=False),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="A native phrasing in this language: it goes to "
+                                           "<intents_dir>/<language>/<the intent's file>, created when needed.", show_default=False),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Append an example to an intent, keeping the file's comments, order and quoting."""
@@ -109,10 +112,52 @@ def intents_add_example(
 
     settings = settings_or_exit(config)
     try:
-        added = add_example(settings.intents_dir, intent, text, file)
+        added = add_example(settings.intents_dir, intent, text, file, language)
     except (Refused, DataError) as exc:
         raise fail(str(exc))
     console.print(f"{shown_path(added.path)}:{added.line}: added {added.text!r} to {added.intent}", highlight=False, soft_wrap=True)
+
+
+@intents_app.command("learn")
+def intents_learn(
+    since: Optional[str] = SinceOption,
+    db: Optional[str] = DbOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be added; change nothing."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Turn buyer messages an agent confirmed (translated to find their intent, then handled by an agent)
+    into native example phrasings of their language, in <intents_dir>/<language>/."""
+    from bot.admin.findings import shown_path
+    from bot.admin.learn import fetch_confirmed, to_learn
+    from bot.admin.yamledit import Refused, add_examples
+
+    settings = settings_or_exit(config)
+    start = parse_since(since) if since else None
+
+    async def main() -> None:
+        store = await open_store(db or settings.database_url)
+        try:
+            confirmed = await fetch_confirmed(store, start)
+        finally:
+            await store.close()
+        learn, skipped = to_learn(confirmed, settings.intents_dir)
+        for item, why in skipped:
+            console.print(f"skipped ({why}): {item.language} {item.intent} {item.text!r}", highlight=False, soft_wrap=True, style="dim")
+        if dry_run or not learn:
+            for item in learn:
+                console.print(f"would add to {item.intent} ({item.language}): {item.text!r}  — pivot {item.pivot!r}",
+                              highlight=False, soft_wrap=True)
+            console.print(f"{len(learn)} to learn, {len(skipped)} skipped" + (" (dry run: nothing changed)" if dry_run else ""))
+            return
+        try:
+            added = add_examples(settings.intents_dir, [(i.intent, i.text, i.language) for i in learn])
+        except (Refused, DataError) as exc:
+            raise fail(str(exc))
+        for item in added:
+            console.print(f"{shown_path(item.path)}:{item.line}: added {item.text!r} to {item.intent}", highlight=False, soft_wrap=True)
+        console.print(f"learnt {len(added)} native examples, {len(skipped)} skipped")
+
+    run_async(main())
 
 
 @app.command("eval")
