@@ -162,7 +162,8 @@ def intents_learn(
 
 @app.command("eval")
 def eval_command(
-    file: Path = typer.Argument(..., help="A TSV of intent<TAB>text rows; out_of_scope marks messages the bot must not answer."),
+    file: Path = typer.Argument(..., help="A TSV of intent<TAB>text rows (or lang<TAB>intent<TAB>text<TAB>english); "
+                                "out_of_scope marks messages the bot must not answer."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (the summary line goes to stderr)."),
     tune: bool = typer.Option(False, "--tune", help="Choose the threshold and out-of-scope probability on this file, "
                               "store them with the model, and report with them."),
@@ -180,21 +181,28 @@ def eval_command(
     through language detection and the English pivot, as in the bot.
     The last line is always the summary, e.g. `accuracy=0.973 oos_rejection=0.920`.
     """
-    from bot.admin.evaluation import evaluate, evaluate_matches, read_tsv
+    from bot.admin.evaluation import evaluate_matches, read_rows
     from bot.admin.evaluation import tune as tune_limits
     from bot.admin.views import eval_view
+    from bot.app import make_detector
     from bot.brain import load_matcher
     from intents.modelstore import save_calibration
 
     settings = settings_or_exit(config)
     try:
-        rows = read_tsv(file)
+        read = read_rows(file)
         matcher = load_matcher(settings, intents)
     except DataError as exc:
         raise fail(str(exc))
-    matches = (_through_pivot(settings, matcher, rows, translator) if translator
-               else [(label, matcher.match(text)) for label, text in rows])
-    report = evaluate_matches(matcher, matches)
+    rows = [(row.label, row.text) for row in read]
+    if translator:
+        matches, detected = _through_pivot(settings, matcher, rows, translator)
+    else:
+        matches = [(label, matcher.match(text)) for label, text in rows]
+        detector = make_detector(settings, intents=matcher.intents)
+        detected = [detector.detect(text).language or "?" for _, text in rows]
+    languages = [row.language or found for row, found in zip(read, detected)]  # the file's column, else detected
+    report = evaluate_matches(matcher, matches, languages)
     if tune:
         try:
             tuned = tune_limits(matches, source=str(file), min_rejection=min_rejection)
@@ -204,7 +212,7 @@ def eval_command(
         matcher.threshold = tuned.threshold if settings.threshold is None else settings.threshold
         matcher.oos_probability = tuned.oos_probability if settings.oos_probability is None else settings.oos_probability
         before = report
-        report = evaluate_matches(matcher, matches) if translator else evaluate(matcher, rows)
+        report = evaluate_matches(matcher, matches, languages)
         report.tuned = tuned
         errors.print(f"tuned on {file}: threshold {tuned.threshold:g}, out-of-scope probability {tuned.oos_probability:g} "
                      f"(accuracy {before.accuracy:.3f} → {tuned.accuracy:.3f}, oos_rejection {before.oos_rejection:.3f} → "
@@ -222,8 +230,10 @@ def eval_command(
     console.print(summary, highlight=False, markup=False, style="bold")
 
 
-def _through_pivot(settings: Settings, matcher: Matcher, rows: list[tuple[str, str]], translator: str) -> list[tuple[str, Match]]:
-    """Each row as the bot reads it: language detection, the English pivot, then the matcher."""
+def _through_pivot(
+    settings: Settings, matcher: Matcher, rows: list[tuple[str, str]], translator: str
+) -> tuple[list[tuple[str, Match]], list[str]]:
+    """Each row as the bot reads it: language detection, the native and the pivot readings; and the language found."""
     from bot.app import configured_translator, make_detector
     from bot.language.translate import TranslatorError
     from bot.conversation.understand import understand
@@ -234,11 +244,12 @@ def _through_pivot(settings: Settings, matcher: Matcher, rows: list[tuple[str, s
         raise fail(str(exc))
     detector = make_detector(settings, intents=matcher.intents)
 
-    async def main() -> list[tuple[str, Match]]:
-        return [(label, (await understand(text, detector=detector, translator=chosen, matcher=matcher)).match)
-                for label, text in rows]
+    async def main() -> list[tuple[str, Match, str]]:
+        return [(label, u.match, u.language) for label, text in rows
+                for u in [await understand(text, detector=detector, translator=chosen, matcher=matcher)]]
 
-    return asyncio.run(main())
+    read = asyncio.run(main())
+    return [(label, match) for label, match, _ in read], [language for _, _, language in read]
 
 
 @app.command()
