@@ -61,7 +61,7 @@ def intents_check(
     from replies.answers import REPLIES_DIR
 
     shop = folder.resolve() == settings.intents_dir.resolve() or settings.replies_dir.resolve() != REPLIES_DIR.resolve()
-    result = check_data(folder, settings.replies_dir if shop else None)
+    result = check_data(folder, settings.replies_dir if shop else None, settings.languages)
     for finding in result.errors + result.warnings:
         print_finding(console, finding)
     console.print(result.summary(), style="bold red" if result.errors else "bold green", highlight=False, soft_wrap=True)
