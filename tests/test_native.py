@@ -138,3 +138,46 @@ def test_the_shipped_in_english_lines_are_each_in_their_own_language():
     # as a close one it does: Afrikaans as Dutch)
     wrong = {language: detector.detect(line.text).language for language, line in lines.items() if language in DEFAULT_EXPECTED}
     assert {language: found for language, found in wrong.items() if found != language} == {}
+
+
+# -- kefu intents learn ---------------------------------------------------------------------------
+
+
+async def test_learn_turns_messages_an_agent_handled_into_native_phrasings(kefu, db_url, tmp_path):
+    import asyncio
+    import shutil
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from bot.store.writes import Outgoing
+    from intents import LISTS_DIR
+    from tests.conftest import IN_HOURS
+
+    handled = "Подскажите пожалуйста, сколько будет стоить доставка до Казани?"
+    alone = "Подскажите пожалуйста, сколько будет стоить доставка до Самары?"
+    for text, city in ((handled, "Kazan"), (alone, "Samara")):
+        await kefu.store.remember("ru", "en", text, f"Please tell me how much shipping to {city} will cost?", "google", IN_HOURS)
+    for number, text in enumerate((handled, alone, "how much is shipping to Kazan, please tell me")):
+        reply = await kefu.pipeline.handle(buyer_message(text, conversation=f"learn-{number}", at=IN_HOURS))
+        assert reply.intent == "shipping_cost", text
+    talk = await kefu.store.find_conversation("console", "learn-0")
+    await kefu.store.commit(talk, outgoing=[Outgoing("Доставка бесплатная.", IN_HOURS + timedelta(minutes=5), direction="agent")])
+    talk = await kefu.store.find_conversation("console", "learn-2")
+    await kefu.store.commit(talk, outgoing=[Outgoing("Shipping is free.", IN_HOURS + timedelta(minutes=5), direction="agent")])
+
+    lists = shutil.copytree(LISTS_DIR, tmp_path / "lists")
+    runner = CliRunner()
+    env = {"KEFU_INTENTS_DIR": str(lists)}
+    dry = await asyncio.to_thread(runner.invoke, app, ["intents", "learn", "--db", db_url, "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert f"would add to shipping_cost (ru): {handled!r}" in dry.output and "1 to learn" in dry.output
+    assert handled not in (lists / "ru" / "presale.yaml").read_text(encoding="utf-8")
+    # only the Russian message an agent handled: not the one nobody did, not the English one
+    result = await asyncio.to_thread(runner.invoke, app, ["intents", "learn", "--db", db_url], env=env)
+    assert result.exit_code == 0, result.output
+    learnt = [(i, e.text) for i, e in load_intents(lists).examples() if e.language == "ru" and e.text in (handled, alone)]
+    assert learnt == [("shipping_cost", handled)]
+    again = await asyncio.to_thread(runner.invoke, app, ["intents", "learn", "--db", db_url], env=env)
+    assert "skipped (the lists have it already)" in again.output and "0 to learn" in again.output
