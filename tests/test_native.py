@@ -84,6 +84,14 @@ def test_a_reading_that_found_an_intent_beats_one_that_found_none(small):
     assert (which, match.intent) == ("pivot", "shipping_cost")
 
 
+def test_a_reading_leaning_as_strongly_to_another_intent_is_a_disagreement(small):
+    match, which = combine(small, reading(None, 44.0, ("order_status", 44.0)), reading("shipping_cost", 50.0))
+    assert (which, match.intent) == ("conflict", None)
+    # …unless its model calls the message out of scope: then it says nothing against the other reading
+    match, which = combine(small, reading(None, 44.0, ("order_status", 44.0), oos=0.9), reading("shipping_cost", 50.0))
+    assert (which, match.intent) == ("pivot", "shipping_cost")
+
+
 async def test_without_a_translator_native_phrasings_understand_the_buyer(small):
     detector = LanguageDetector()
     detector.learn_intents(small.intents)

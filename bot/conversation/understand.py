@@ -6,8 +6,11 @@ A message not in English is matched twice when it can be: as written, against
 the native example phrasings of its language (no translation service needed),
 and through its English translation (the pivot) when a translator gives one.
 `combine` turns the two readings into one decision: agreeing, the intent is
-surer (its score rises); disagreeing, the better-supported reading wins when
-it leads clearly, else no intent is forced and a person takes the message.
+surer (its score rises); disagreeing — two intents, or one intent against a
+reading that leans to another about as strongly — the better-supported reading
+wins when it leads clearly, else no intent is forced and a person takes the
+message. (Measured in bench/languages.py: on 1,133 rows, the pivot alone 87.7 %
+top-1 with 4.9 % wrong answers; combined 91.4 % with 5.0 %.)
 """
 
 from __future__ import annotations
@@ -77,6 +80,11 @@ def combine(matcher: Matcher, native: Match, pivot: Match) -> tuple[Match, str]:
         if better.best.score - other.best.score >= CONFLICT_MARGIN:
             return better, which
         return replace(better, intent=None, handoff=True, conflict=True), "conflict"
-    if native.intent or pivot.intent:  # one reading found an intent, the other none: the one that did
-        return (native, "native") if native.intent else (pivot, "pivot")
+    if native.intent or pivot.intent:
+        # one reading found an intent; the other leans to another one about as strongly: a disagreement too
+        found, unsure = (native, pivot) if native.intent else (pivot, native)
+        leaning = unsure.best.score >= found.best.score - CONFLICT_MARGIN and unsure.out_of_scope < unsure.oos_probability
+        if leaning:
+            return replace(found, intent=None, handoff=True, conflict=True), "conflict"
+        return found, "native" if found is native else "pivot"
     return better, which
