@@ -189,3 +189,13 @@ async def test_learn_turns_messages_an_agent_handled_into_native_phrasings(kefu,
     assert learnt == [("shipping_cost", handled)]
     again = await asyncio.to_thread(runner.invoke, app, ["intents", "learn", "--db", db_url], env=env)
     assert "skipped (the lists have it already)" in again.output and "0 to learn" in again.output
+
+
+async def test_a_short_message_in_another_script_is_answered_in_its_language(kefu):
+    kefu.pipeline.translator = NoTranslator()
+    first = await kefu.pipeline.handle(buyer_message("Olá, quanto tempo demora a entrega para o Brasil?", conversation="pt-ar"))
+    assert first.language == "pt"
+    second = await kefu.pipeline.handle(buyer_message("متى يصل طلبي؟", conversation="pt-ar"))
+    assert second.language == "ar" and any("\u0600" <= ch <= "\u06ff" for ch in second.text)
+    third = await kefu.pipeline.handle(buyer_message("ok obrigado", conversation="pt-ar"))
+    assert third.language != "en"  # a few Latin words do not switch the chat to English
