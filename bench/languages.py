@@ -185,10 +185,8 @@ def classify_process(rows) -> None:  # type: ignore[no-untyped-def]
     process.stdin.flush()
     process.stdout.readline()
     first = time.perf_counter() - start
-    process.stdin.write(lines.split("\n", 1)[1])
-    process.stdin.close()
-    answered = 1 + sum(1 for _ in process.stdout)
-    process.wait()
+    rest, _ = process.communicate(lines.split("\n", 1)[1])  # both pipes at once: no deadlock on a full one
+    answered = 1 + rest.count("\n")
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -11,7 +11,7 @@ The native share weighs more: it is the register we must recognise.
 Built in one to a few seconds, cached in ~/.cache/kefu keyed by what it was
 built from, loaded in tens of milliseconds; scoring a chat message costs tens
 of µs. The model takes about 20 MB (a float32 table of ~60k n-grams × 55
-languages), against ~770 MB for lingua's high-accuracy models of the expected
+languages), against ~750 MB for lingua's high-accuracy models of the expected
 languages (bench/languages.py).
 """
 
