@@ -124,7 +124,7 @@ def per_message(label: str, matcher, texts: list[str], rounds: int) -> tuple[flo
     from bot.app import make_detector
     from bot.config import Settings
 
-    detector = make_detector(Settings(translator="none"), english_words=matcher.words("en"))
+    detector = make_detector(Settings(translator="none"), intents=matcher.intents)
     detector.detect("warm up the language models")
     examples = [ex.text for _, ex in matcher.intents.examples()]
 

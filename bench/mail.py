@@ -40,7 +40,7 @@ async def main(corpus: Path) -> None:
 
     settings = Settings(translator="none")
     brain = load_brain(settings)
-    detector = make_detector(settings, english_words=brain.matcher.words("en"))
+    detector = make_detector(settings, intents=brain.intents)
     client = aioimaplib.IMAP4(IMAP_HOST, IMAP_PORT, timeout=5)
     await client.wait_hello_from_server()
     await client.login(IMAP_USER, IMAP_PASSWORD)

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.brain import BrainHolder, load_brain
 from bot.config import Settings
+from intents.catalog import IntentSet
 from bot.language.detect import LanguageDetector
-from bot.language.models import ModelProcess
 from bot.processes import process_pool, terminate
-from bot.conversation.pipeline import Pipeline
-from bot.store.database import Store
 from bot.language.safeguard import load_glossary
 from bot.language.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
 
+if TYPE_CHECKING:
+    from bot.conversation.pipeline import Pipeline
+    from bot.store.database import Store
 
-def make_detector(settings: Settings, warm: bool = False, english_words: set[str] | None = None) -> LanguageDetector:
-    """The language detector; `warm` for a server: its models start loading now, in a process of their own
-    (lingua holds the GIL while it loads, see bot.language.models), and langdetect's in a thread."""
+
+def make_detector(settings: Settings, warm: bool = False, intents: IntentSet | None = None) -> LanguageDetector:
+    """The language detector, learning from the intent lists' phrasings; `warm` for a server: its n-gram
+    model is loaded now (from the cache: milliseconds) rather than at the first message."""
     detector = LanguageDetector(settings.languages, primary=settings.primary_languages)
-    if english_words:
-        detector.learn_english(english_words)
+    if intents is not None:
+        detector.learn_intents(intents)
     if warm:
-        detector.attach(ModelProcess(detector.expected, detector.low_accuracy))
-        threading.Thread(target=detector.warm_fallback, name="kefu-langdetect-warmup", daemon=True).start()
+        detector.preload()
     return detector
 
 
@@ -81,9 +82,10 @@ def _train(settings: Settings) -> None:
     from bot.datafiles import DataError
 
     try:
-        load_brain(settings)
+        brain = load_brain(settings)
     except DataError:
-        pass  # the reload reports it, with file and line
+        return  # the reload reports it, with file and line
+    make_detector(settings, warm=True, intents=brain.intents)  # the language model of the new phrasings, into the cache
 
 
 @dataclass
@@ -105,10 +107,13 @@ class App:
 async def build_app(
     settings: Settings, translator: str | None = None, database_url: str | None = None, warm: bool = True, watch: bool = True
 ) -> App:
+    from bot.conversation.pipeline import Pipeline
+    from bot.store.database import Store
+
     store = await Store.open(database_url or settings.database_url)
     brains = BrainHolder(settings)
     memory = MemoryTranslator(configured_translator(settings, translator), store, clock=_now)
-    detector = make_detector(settings, warm=warm, english_words=brains.brain.matcher.words("en"))
+    detector = make_detector(settings, warm=warm, intents=brains.brain.intents)
     pipeline = Pipeline(store, brains, detector, memory, settings)
     watcher = asyncio.create_task(watch_brains(brains), name="kefu-reload") if watch else None
     return App(settings, store, brains, pipeline, watcher)

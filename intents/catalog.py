@@ -11,6 +11,8 @@ An optional `normalization.yaml` beside them says how this list reads text
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _WORD = re.compile(r"[^\W\d_]+")
 LANGUAGE_DIR = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
 KNOWN_KEYS = {"id", "description", "handoff", "priority", "keywords", "examples"}
+CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,16 @@ class IntentSet:
         """Catalogue ids the bot may answer (out_of_scope excluded)."""
         return [i for i in self.intents if i != OUT_OF_SCOPE]
 
+    _normalized: list[str] | None = field(default=None, repr=False, compare=False)
+
     def examples(self) -> list[tuple[str, Example]]:
         return [(intent.id, ex) for intent in self.intents.values() for ex in intent.examples]
+
+    def normalized(self) -> list[str]:
+        """The examples' texts as the matcher reads them, in the order of `examples()`."""
+        if self._normalized is None:
+            self._normalized = [self.normalizer(ex.text) for _, ex in self.examples()]
+        return self._normalized
 
     def words(self, language: str = "en") -> set[str]:
         """The words of the examples in one language."""
@@ -84,7 +95,12 @@ def list_files(folder: Path) -> list[Path]:
 
 
 def load_intents(folder: Path) -> IntentSet:
-    """Load and validate every intent file; the first problem raises DataError."""
+    """Load and validate every intent file; the first problem raises DataError.
+
+    What a set of files holds (its intents and its examples, normalised) is cached in
+    ~/.cache/kefu keyed by the files' bytes: a start-up reads one JSON file instead of
+    parsing thousands of YAML lines and normalising every example again.
+    """
     files = list_files(folder)
     if not files:
         raise DataError(folder, None, "no intent files (*.yaml) in this folder")
@@ -94,16 +110,67 @@ def load_intents(folder: Path) -> IntentSet:
     if config.is_file():
         normalizer = load_normalizer(config)
         digest.update(CONFIG_FILE.encode() + b"\0" + config.read_bytes())
-    intents: dict[str, Intent] = {}
     for path in files:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    key = digest.hexdigest()[:16]
+    cached = _from_cache(folder, key, normalizer)
+    if cached is not None:
+        return cached
+    intents: dict[str, Intent] = {}
+    for path in files:
         language = path.parent.name if path.parent != folder else "en"
         for entry, line in _entries(path):
             _add_entry(intents, entry, line, path, language)
     for intent in intents.values():
         if not intent.examples:
             raise DataError(intent.path or folder, intent.line, f"intent {intent.id!r} has no examples")
-    return IntentSet(intents=intents, digest=digest.hexdigest()[:16], normalizer=normalizer)
+    loaded = IntentSet(intents=intents, digest=key, normalizer=normalizer)
+    _to_cache(folder, loaded)
+    return loaded
+
+
+def _cache_file(folder: Path, digest: str) -> Path:
+    from intents.modelstore import cache_dir
+
+    where = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
+    return cache_dir() / f"lists-{digest}-{where}-v{CACHE_FORMAT}.json"
+
+
+def _to_cache(folder: Path, intents: IntentSet) -> None:
+    paths = sorted({str(ex.path) for _, ex in intents.examples()} | {str(i.path) for i in intents.intents.values()})
+    number = {p: i for i, p in enumerate(paths)}
+    data = {"paths": paths, "intents": [
+        {"id": i.id, "description": i.description, "handoff": i.handoff, "priority": i.priority, "keywords": list(i.keywords),
+         "path": number[str(i.path)], "line": i.line,
+         "examples": [[ex.text, ex.language, number[str(ex.path)], ex.line] for ex in i.examples]}
+        for i in intents.intents.values()
+    ], "normalized": intents.normalized()}
+    path = _cache_file(folder, intents.digest)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only home still works: it parses the files at each start
+        pass
+
+
+def _from_cache(folder: Path, digest: str, normalizer: Normalizer) -> IntentSet | None:
+    try:
+        data = json.loads(_cache_file(folder, digest).read_text(encoding="utf-8"))
+        paths = [Path(p) for p in data["paths"]]
+        intents = {}
+        for item in data["intents"]:
+            examples = [Example(text, language, paths[at], line) for text, language, at, line in item["examples"]]
+            intents[item["id"]] = Intent(item["id"], item["description"], item["handoff"], item["priority"],
+                                         tuple(item["keywords"]), examples, paths[item["path"]], item["line"])
+        loaded = IntentSet(intents=intents, digest=digest, normalizer=normalizer)
+        if len(data["normalized"]) != sum(len(i.examples) for i in intents.values()):
+            return None
+        loaded._normalized = data["normalized"]
+        return loaded
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def _entries(path: Path) -> list[tuple[LineDict, int]]:

@@ -58,6 +58,7 @@ class Match:
     out_of_scope: float = 0.0  # the model's probability that no intent fits (1.0: the text is an out_of_scope example)
     oos_probability: float = OOS_PROBABILITY  # the limit it was held to
     near_exact: bool = False  # the best candidate has an example that is this text, typos aside
+    conflict: bool = False  # two readings of the message (native, pivot) named different intents: a person decides
 
     @property
     def best(self) -> Candidate | None:
@@ -66,7 +67,7 @@ class Match:
     def decided(self, threshold: float, oos_probability: float) -> str | None:
         """The intent chosen under these limits: the one rule the matcher, `kefu eval` and tuning share."""
         best = self.best
-        if best is None:
+        if best is None or self.conflict:
             return None
         if self.near_exact:  # an example, typos aside, wins at any threshold
             return best.intent
@@ -87,7 +88,7 @@ class Matcher:
         self.normalizer: Normalizer = intents.normalizer
         self.name = model_name(intents.digest, params)
         pairs = intents.examples()
-        texts = [self.normalizer(ex.text) for _, ex in pairs]
+        texts = intents.normalized()
         labels = [intent for intent, _ in pairs]
         self.languages = frozenset(ex.language for _, ex in pairs)
         self.model = model or load_or_train(self.name, texts, labels, params, previous=previous, progress=progress)

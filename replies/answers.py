@@ -149,6 +149,7 @@ def _texts(section: LineDict, path: Path, what: str, strip: bool = True) -> dict
 class AnswerBook:
     facts: Facts
     languages: dict[str, LanguageAnswers]
+    in_english: dict[str, Located] = field(default_factory=dict)  # language → "we answer in English" (in_english.yaml)
 
     @property
     def reference(self) -> LanguageAnswers:
@@ -171,6 +172,20 @@ class AnswerBook:
         return None
 
 
+IN_ENGLISH_FILE = "in_english.yaml"
+
+
+def load_in_english(path: Path) -> dict[str, Located]:
+    """`in_english.yaml`: per language, the line that says the answer comes in English (optional file)."""
+    if not path.is_file():
+        return {}
+    data = load_yaml(path)
+    if data is None:
+        return {}
+    expect(data, dict, path, 1, "the in-English notices")
+    return {str(language): located for language, located in _texts(data, path, "in_english").items()}
+
+
 def load_answers(folder: Path = REPLIES_DIR) -> AnswerBook:
     facts = load_facts(folder / "facts.yaml")
     answers_dir = folder / "answers"
@@ -185,7 +200,7 @@ def load_answers(folder: Path = REPLIES_DIR) -> AnswerBook:
     for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
         key = language_key(path.stem)
         add_customs(languages.setdefault(key, LanguageAnswers(language=key, path=path)), path)
-    return AnswerBook(facts=facts, languages=languages)
+    return AnswerBook(facts=facts, languages=languages, in_english=load_in_english(folder / IN_ENGLISH_FILE))
 
 
 def add_customs(language: LanguageAnswers, path: Path) -> None:

@@ -68,6 +68,12 @@ def _render(book: AnswerBook, section: str, key: str, language: str, style: Styl
     return Rendered(fill(template, {**book.facts.for_language(lang), **values_in(lang, book, context)}), lang)
 
 
+def in_english_notice(book: AnswerBook, language: str) -> str | None:
+    """The line, in the buyer's language, that says the answer below is in English (replies/in_english.yaml)."""
+    found = book.in_english.get(language) or book.in_english.get(language.split("-")[0])
+    return found.text if found else None
+
+
 def letter_frame(book: AnswerBook, language: str, context: dict[str, Any] | None = None) -> tuple[Rendered, Rendered]:
     """Greeting (with the buyer's name when known) and closing with the signature."""
     context = context or {}

@@ -134,7 +134,7 @@ def brain(settings):
 def detector(settings, brain):
     from bot.app import make_detector
 
-    return make_detector(settings, english_words=brain.matcher.words("en"))
+    return make_detector(settings, intents=brain.intents)
 
 
 @pytest.fixture(scope="session")

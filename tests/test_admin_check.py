@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.admin.yamledit import insert_example
+from bot.admin.checks import check_data
+from bot.admin.yamledit import Refused, add_example, insert_example
 from intents import LISTS_DIR
 from intents.catalog import load_intents
 from replies.answers import REPLIES_DIR
@@ -269,3 +270,52 @@ def test_a_broken_glossary_is_an_error_with_file_and_line(replies):
     result = check(env={"KEFU_REPLIES_DIR": str(replies)})
     assert result.exit_code == 1
     assert f"error: {glossary}:{number}: 'power bank': 'German' is not a language code (de, ru, zh-cn…)" in result.output
+
+
+# -- languages -----------------------------------------------------------------------------------------
+
+SMALL = "- id: thanks\n  examples: [thank you, thanks a lot]\n- id: goodbye\n  examples: [bye, see you]\n"
+
+
+def test_add_example_creates_the_language_file_and_entry(tmp_path):
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    (folder / "smalltalk.yaml").write_text(SMALL, encoding="utf-8")
+    first = add_example(folder, "thanks", "muchas gracias", language="es")
+    assert first.path == folder / "es" / "smalltalk.yaml" and first.path.read_text(encoding="utf-8").startswith("# es ")
+    second = add_example(folder, "goodbye", "hasta luego", file=folder / "es" / "smalltalk.yaml")  # a new entry in it
+    third = add_example(folder, "thanks", "mil gracias", language="es")  # appended to the entry
+    loaded = load_intents(folder)
+    spanish = {(i, e.text, e.line) for i, e in loaded.examples() if e.language == "es"}
+    assert spanish == {("thanks", "muchas gracias", first.line), ("thanks", "mil gracias", first.line + 1),
+                       ("goodbye", "hasta luego", second.line + 1)}  # one line added above it since
+    assert third.line == first.line + 1
+    with pytest.raises(Refused, match="not a language folder name"):
+        add_example(folder, "thanks", "danke", language="German")
+    with pytest.raises(Refused, match="nor a file of a language folder"):
+        add_example(folder, "thanks", "danke", file=tmp_path / "elsewhere.yaml")
+
+
+def test_check_reports_missing_native_phrasings_and_the_same_phrasing_in_two_languages(tmp_path):
+    folder = tmp_path / "lists"
+    (folder / "es").mkdir(parents=True)
+    (folder / "smalltalk.yaml").write_text(SMALL, encoding="utf-8")
+    (folder / "es" / "smalltalk.yaml").write_text("- id: thanks\n  examples: [gracias, thanks a lot]\n", encoding="utf-8")
+    (folder / "de").mkdir()
+    (folder / "de" / "smalltalk.yaml").write_text("- id: goodbye\n  examples: [see you]\n- id: thanks\n  examples: [danke]\n",
+                                                   encoding="utf-8")
+    result = check_data(folder, None, ["en", "es", "de", "ko"])
+    texts = [f.problem for f in result.findings]
+    assert "no es phrasings for goodbye: buyers writing es are understood there only through a translator" in texts
+    assert any(t.startswith("no native phrasings for the configured languages ko") for t in texts)
+    assert any("'thanks a lot' (thanks, es) is also a en phrasing" in t for t in texts)
+    assert any("'see you' (goodbye, de) is also a en phrasing" in t for t in texts)
+
+
+def test_the_same_text_under_two_intents_in_two_languages_is_an_error(tmp_path):
+    folder = tmp_path / "lists"
+    (folder / "it").mkdir(parents=True)
+    (folder / "smalltalk.yaml").write_text(SMALL, encoding="utf-8")
+    (folder / "it" / "smalltalk.yaml").write_text("- id: thanks\n  examples: [bye]\n", encoding="utf-8")
+    result = check_data(folder, None)
+    assert any("'bye' is an example of both 'thanks' and 'goodbye'" in f.problem for f in result.errors)

@@ -89,7 +89,8 @@ def test_a_translator_sends_each_row_through_the_pivot(tmp_path):
     through_pivot = runner.invoke(app, ["eval", str(path), "--intents", str(english_only), "--translator", f"table:{DATA / 'translations.tsv'}"])
     assert through_pivot.exit_code == 0, through_pivot.output
     assert last_line(through_pivot.output) == "accuracy=1.000 oos_rejection=0.000"
-    assert float(last_line(as_written.output).split()[0].split("=")[1]) < 0.5
+    # the lists' native phrasings understand these as written too, with no translator
+    assert float(last_line(as_written.output).split()[0].split("=")[1]) >= 0.75
     assert "no out_of_scope rows" in through_pivot.output
 
 
@@ -98,7 +99,7 @@ def test_a_malformed_row_is_reported_with_file_and_line(tmp_path):
     path.write_text("thanks\tthank you\n\ngreeting\thello\textra\n", encoding="utf-8")
     result = runner.invoke(app, ["eval", str(path)])
     assert result.exit_code == 2
-    assert result.output == f"error: {path}:3: expected 'intent<TAB>text', got 3 field(s)\n"
+    assert result.output == f"error: {path}:3: expected 'intent<TAB>text' (or 'lang<TAB>intent<TAB>text<TAB>english'), got 3 field(s)\n"
 
 
 def test_a_missing_file_and_unknown_labels(tmp_path):
@@ -145,3 +146,18 @@ def test_tuning_without_out_of_scope_rows_is_refused(tmp_path, sample):
     result = runner.invoke(app, ["eval", str(rows), "--tune"])
     assert result.exit_code == 2
     assert "tuning needs out_of_scope rows" in result.output
+
+
+def test_a_native_file_with_four_columns_is_reported_per_language(tmp_path):
+    path = tmp_path / "native.tsv"
+    path.write_text("es\tshipping_cost\t¿cuánto cuesta el envío a Chile?\thow much is shipping to Chile?\n"
+                    "es\torder_status\tdónde está mi pedido??\twhere is my order??\n"
+                    "de\torder_status\tWo bleibt meine Bestellung?\tWhere is my order?\n"
+                    "de\tout_of_scope\tWie wird das Wetter morgen in Berlin?\tWhat will the weather be tomorrow in Berlin?\n",
+                    encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    languages = {s["language"]: s for s in report["per_language"]}
+    assert set(languages) == {"es", "de"} and languages["es"]["rows"] == 2 and languages["de"]["rows"] == 2
+    assert 0.0 <= languages["de"]["wrong"] <= 1.0 and report["wrong"] <= 0.5

@@ -23,10 +23,10 @@ from tests.factories import buyer_message
 runner = CliRunner()
 
 UNANSWERED = [
-    ("en", "do you have a loyalty program?"),
-    ("en", "Do you have a loyalty program"),
-    ("ru", "У вас есть программа лояльности?"),  # pivot: "Do you have a loyalty program?"
-    ("en", "is there a loyalty program for regular buyers"),
+    ("en", "can i get a gift card for my friend?"),
+    ("en", "Can I get a gift card for my friend"),
+    ("ru", "Можно купить подарочную карту для друга?"),  # pivot: "Can I buy a gift card for a friend?"
+    ("en", "is there a gift card i can buy for my friend"),
     ("en", "write me a poem about the sea"),
     ("en", "please write a poem about the sea for me"),
     ("en", "who will win the world cup"),
@@ -35,7 +35,7 @@ ANSWERED = ["how can i pay? paypal ok?", "thank you!"]
 
 
 async def seed(kefu) -> None:
-    await kefu.store.remember("ru", "en", UNANSWERED[2][1], "Do you have a loyalty program?", "test", IN_HOURS)
+    await kefu.store.remember("ru", "en", UNANSWERED[2][1], "Can I buy a gift card for a friend?", "test", IN_HOURS)
     for number, (_, text) in enumerate(UNANSWERED):
         await kefu.pipeline.handle(buyer_message(text, conversation=f"miss-{number}", at=IN_HOURS + timedelta(minutes=number)))
     for number, text in enumerate(ANSWERED):
@@ -55,37 +55,49 @@ async def test_misses_are_grouped_by_meaning_most_frequent_first(kefu, brain):
     assert not {m.text for m in misses} & set(ANSWERED)
 
     groups = group_misses(misses, brain.matcher)
-    assert [g.count for g in groups] == [4, 3, 1]
-    loyalty, poem, cup = groups
-    assert loyalty.representative == "do you have a loyalty program?"  # the first of three wordings that mean the same
-    assert dict(loyalty.languages) == {"en": 3, "ru": 1}  # the Russian buyer's pivot joined the English ones
-    assert loyalty.variants == ["is there a loyalty program for regular buyers"]
+    assert [(g.language, g.count) for g in groups] == [("en", 3), ("en", 3), ("en", 1), ("ru", 1)]
+    poem, gift, cup, russian = groups  # a tie: the most recent first
+    assert gift.representative == "can i get a gift card for my friend?"  # the first of three wordings that mean the same
+    assert dict(gift.languages) == {"en": 3}
+    assert gift.variants == ["is there a gift card i can buy for my friend"]
     assert poem.representative == "write me a poem about the sea"
     assert cup.representative == "who will win the world cup"
+    # the Russian buyer's words stay Russian: proposed for the Russian list, with the English pivot shown
+    assert russian.representative == "Можно купить подарочную карту для друга?" and russian.pivot == "Can I buy a gift card for a friend?"
+    assert russian.command().endswith('"Можно купить подарочную карту для друга?" --language ru')
     assert poem.guess == "out_of_scope"  # the model calls it out of scope: teaching it to reject is the fix
     for group in groups:
         assert group.answered is None  # nothing here is answered by the current lists
         assert group.guess in brain.intents.intents
-        assert group.command() == f'kefu intents add-example {group.guess} "{group.representative}"'
+        suffix = "" if group.language == "en" else f" --language {group.language}"
+        assert group.command() == f'kefu intents add-example {group.guess} "{group.representative}"{suffix}'
 
 
 async def test_the_command_lists_groups_with_a_command_that_runs(kefu, db_url, tmp_path):
     await seed(kefu)
     result = await asyncio.to_thread(runner.invoke, app, ["misses", "--db", db_url])
     assert result.exit_code == 0, result.output
-    assert "8 unanswered buyer messages in 3 groups" in result.output
-    assert " 1. 4×  do you have a loyalty program?   languages: en 3, ru 1   best guess " in result.output
-    assert "also: is there a loyalty program for regular buyers" in result.output
+    assert "8 unanswered buyer messages in 4 groups" in result.output
+    assert " 2. 3×  can i get a gift card for my friend?   languages: en 3   best guess " in result.output
+    assert "English: Can I buy a gift card for a friend?" in result.output
+    assert "also: is there a gift card i can buy for my friend" in result.output
     commands = [line.strip() for line in result.output.splitlines() if line.strip().startswith("kefu intents add-example")]
-    assert len(commands) == 3
+    assert len(commands) == 4
 
     lists = shutil.copytree(LISTS_DIR, tmp_path / "lists")
-    argv = shlex.split(commands[0])[1:]
+    argv = shlex.split(next(c for c in commands if "gift card for my friend?" in c))[1:]
     added = await asyncio.to_thread(runner.invoke, app, argv, env={"KEFU_INTENTS_DIR": str(lists)})
     assert added.exit_code == 0, added.output
     intent = argv[2]
     english = [e for e in load_intents(lists).intents[intent].examples if e.language == "en"]
-    assert english[-1].text == "do you have a loyalty program?"
+    assert english[-1].text == "can i get a gift card for my friend?"
+    # the Russian group's command puts the Russian text with the Russian phrasings
+    russian = shlex.split(next(c for c in commands if "--language ru" in c))[1:]
+    added = await asyncio.to_thread(runner.invoke, app, russian, env={"KEFU_INTENTS_DIR": str(lists)})
+    assert added.exit_code == 0, added.output
+    assert "/ru/" in added.output
+    learnt = [e for e in load_intents(lists).intents[russian[2]].examples if e.language == "ru"][-1]
+    assert learnt.text == "Можно купить подарочную карту для друга?" and learnt.path.parent.name == "ru"
 
 
 async def test_since_and_limit(kefu, db_url):

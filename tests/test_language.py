@@ -1,4 +1,4 @@
-"""Language detection on short buyer messages: script first, lingua, langdetect, priors."""
+"""Language detection on short buyer messages: script first, phrases, the n-gram model, lexicons, priors."""
 
 import pytest
 
@@ -28,7 +28,7 @@ def test_the_script_settles_it(text, language):
 
 def test_the_script_does_not_guess_between_latin_languages():
     assert by_script("where is my order") is None
-    assert by_script("Где мой заказ?") is None  # Russian, or Bulgarian, or…: ask lingua
+    assert by_script("Где мой заказ?") is None  # Russian, or Bulgarian, or…: ask the n-gram model
 
 
 @pytest.mark.parametrize(
@@ -111,65 +111,54 @@ def test_a_lone_surrogate_does_not_stop_detection(detector):
     assert detector.detect("where is my order, it has been two weeks \udfff").language == "en"
 
 
-# -- a server's detector: the models in a process of their own ---------------------------------
-
-SERVED = ("en", "ru", "uk", "es", "pt", "fr", "it")
 
 
-async def test_a_server_detects_through_the_model_process_as_a_command_does_in_process():
-    from bot.language.models import ModelProcess
-
-    local = LanguageDetector(SERVED, primary=SERVED)
-    served = LanguageDetector(SERVED, primary=SERVED)
-    served.attach(ModelProcess(served.expected))
-    texts = ["Где мой заказ, пожалуйста?", "¿Dónde está mi pedido? Lo compré hace dos semanas",
-             "Bonjour, je n'ai pas reçu mon colis", "Ciao, quando arriva il mio ordine?", "Olá, quero trocar o tamanho"]
-    try:
-        first = await served.detect_async(texts[0])  # waits for the models to load
-        assert served.models.loaded and served.models.load_seconds > 0
-        found = [first] + [await served.detect_async(t) for t in texts[1:]]
-        expected = [local.detect(t) for t in texts]
-        assert [(d.language, d.method) for d in found] == [(d.language, d.method) for d in expected]
-        assert [d.language for d in found] == ["ru", "es", "fr", "it", "pt"]
-        assert [d.confidence for d in found] == pytest.approx([d.confidence for d in expected])
-    finally:
-        served.close()
+# -- close languages, settled by the n-gram model of the native phrasings and the lexicons ----------
 
 
-async def test_what_needs_no_model_is_detected_before_the_models_have_loaded():
-    import intents.normalize  # noqa: F401 - imported in a server already (the brain uses it); seconds here
-    from bot.language.models import ModelProcess
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("shop oi bao gio giao hang vay", "vi"),  # Vietnamese typed without its accents
+        ("toi chua nhan duoc hang", "vi"),
+        ("Kedy mi pošlete tovar? Čakám už týždeň", "sk"),
+        ("Kdy mi pošlete zboží? Čekám už týden", "cs"),
+        ("Kapan barangnya dikirim kak?", "id"),
+        ("Bila barang saya akan dihantar?", "ms"),
+        ("Quando chega o meu pedido? Já paguei", "pt"),
+        ("Cuándo llega mi pedido? Ya pagué", "es"),
+        ("Коли прийде посилка? Чекаю вже тиждень", "uk"),
+        ("Когда придёт посылка? Жду уже неделю", "ru"),
+        ("Gde je moja porudžbina, čekam već nedelju dana", "sr"),
+        ("Gdje je moja narudžba, čekam već tjedan dana", "hr"),
+        ("Hvornår kommer min pakke? Jeg har ventet længe", "da"),
+        ("Når kommer pakken min? Jeg har ventet lenge", "no"),
+        ("När kommer mitt paket? Jag har väntat länge", "sv"),
+    ],
+)
+def test_close_languages(detector, text, language):
+    assert detector.detect(text).language == language
 
-    served = LanguageDetector(SERVED, primary=SERVED)
-    served.learn_english({"where", "is", "my", "order", "now"})
-    served.attach(ModelProcess(served.expected))
-    try:
-        assert (await served.detect_async("where is my order now")).method == "lexicon"
-        assert (await served.detect_async("Спасибо!", hint="uk")).method == "prior"
-        assert (await served.detect_async("주문이 어디에 있나요?")).method == "script"
-        assert not served.models.loaded  # none of these waited for lingua
-    finally:
-        served.close()
+
+def test_another_script_switches_the_language_however_short(detector):
+    assert detector.detect("متى يصل؟", previous="pt").language == "ar"  # Arabic in a Portuguese chat
+    assert detector.detect("Где заказ?", previous="en").language == "ru"
+    assert detector.detect("ok thanks", previous="ar").language == "ar"  # Latin letters are everyone's
 
 
-async def test_a_model_process_that_dies_is_started_again_and_detection_goes_on_meanwhile():
-    import multiprocessing
-    import os
-    import signal
+def test_chinese_without_a_telling_character_stays_in_the_conversations_chinese(detector):
+    assert detector.detect("好的", previous="zh-tw").language == "zh-tw"
+    assert detector.detect("用萬事達卡刷了三次都失敗").language == "zh-tw"
+    assert detector.detect("我没有PayPal，能用Apple Pay付吗").language == "zh-cn"  # brand names in Latin do not outweigh it
 
-    from bot.language.models import ModelProcess
 
-    served = LanguageDetector(SERVED, primary=SERVED)
-    served.attach(ModelProcess(served.expected))
-    try:
-        await served.models.ready()
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)
-        # langdetect answers while the models load again
-        assert (await served.detect_async("Где мой заказ? Я жду его уже три недели")).language == "ru"
-        assert not served.models.loaded
-        again = await served.detect_async("Quiero saber cuando llega mi pedido, por favor")  # waits for the new process
-        assert (again.language, again.method) == ("es", "lingua")
-        assert served.models.loaded
-    finally:
-        served.close()
+def test_the_lexicons_need_two_marker_words_against_a_language_without_a_list():
+    from bot.language.detect import load_lexicons
+
+    groups = load_lexicons()
+    assert any("vi" in group and not group["en"] for group in groups if "en" in group)
+
+
+def test_a_long_message_in_a_language_the_shop_does_not_expect_is_still_named(detector):
+    text = "Habari, nimeagiza viatu wiki mbili zilizopita na bado sijapokea kifurushi changu, tafadhali nisaidie kujua kiko wapi"
+    assert detector.detect(text).language == "sw"

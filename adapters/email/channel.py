@@ -150,7 +150,7 @@ class EmailChannel(Channel):
 
     def _detector(self) -> LanguageDetector:
         if self.detector is None:
-            self.detector = LanguageDetector(low_accuracy=True)
+            self.detector = LanguageDetector()
         return self.detector
 
     def _remember(self, thread: Thread) -> None:

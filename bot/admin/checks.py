@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.admin.conflicts import find_conflicts
+from bot.admin.languages import in_english_findings, language_findings
+from bot.language.detect import DEFAULT_EXPECTED, LanguageDetector
 from bot.datafiles import DataError, load_yaml
 from bot.admin.findings import ERROR, WARNING, Finding
 from bot.hours import load_hours
 from bot.language.safeguard import load_glossary
 from intents.catalog import CATALOGUE, IntentSet, list_files, load_intents
 from bot.customs.facts import FILE as CUSTOMS_FILE, load_customs
-from replies.answers import CUSTOMS_DIR, AnswerBook, LanguageAnswers, add_customs, load_facts, load_language
+from replies.answers import (
+    CUSTOMS_DIR, IN_ENGLISH_FILE, AnswerBook, LanguageAnswers, add_customs, language_key, load_facts, load_in_english, load_language,
+)
 from replies.render import problems
 
 
@@ -50,7 +54,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def check_data(intents_dir: Path, replies_dir: Path | None) -> CheckResult:
+def check_data(intents_dir: Path, replies_dir: Path | None, languages: list[str] | tuple[str, ...] = ()) -> CheckResult:
     """Check the intent lists and the replies folder; never raises DataError.
 
     Without a replies folder the list is checked on its own (any intent list,
@@ -58,6 +62,8 @@ def check_data(intents_dir: Path, replies_dir: Path | None) -> CheckResult:
     """
     result = CheckResult()
     result.intents = _check_intents(intents_dir, result)
+    if result.intents is not None:
+        result.findings += language_findings(result.intents, intents_dir, languages)
     if replies_dir is None:
         result.answer_files = None
         if result.intents is not None:
@@ -71,6 +77,8 @@ def check_data(intents_dir: Path, replies_dir: Path | None) -> CheckResult:
         result.findings += find_conflicts(result.intents)
         if book is not None:
             result.findings += [Finding.from_error(e) for e in problems(book, result.intents.ids)]
+    if book is not None:
+        result.findings += in_english_findings(book, replies_dir, LanguageDetector(languages or DEFAULT_EXPECTED).languages)
     return result
 
 
@@ -123,18 +131,23 @@ def _check_replies(folder: Path, result: CheckResult) -> AnswerBook | None:
     languages: dict[str, LanguageAnswers] = {}
     for path in files:
         try:
-            languages[path.stem] = load_language(path)
+            languages[language_key(path.stem)] = load_language(path)
         except DataError as exc:
             result.findings.append(Finding.from_error(exc))
     complete = len(languages) == len(files)
     for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
         try:
-            add_customs(languages.setdefault(path.stem, LanguageAnswers(language=path.stem, path=path)), path)
+            add_customs(languages.setdefault(language_key(path.stem), LanguageAnswers(language=language_key(path.stem), path=path)), path)
         except DataError as exc:
             result.findings.append(Finding.from_error(exc))
             complete = False
     if "en" not in languages and not (answers_dir / "en.yaml").is_file():
         result.findings.append(Finding(ERROR, answers_dir / "en.yaml", None, "the English answers file is required"))
+    try:
+        in_english = load_in_english(folder / IN_ENGLISH_FILE)
+    except DataError as exc:
+        result.findings.append(Finding.from_error(exc))
+        return None
     if facts is None or "en" not in languages or not complete:
         return None
-    return AnswerBook(facts=facts, languages=languages)
+    return AnswerBook(facts=facts, languages=languages, in_english=in_english)

@@ -1,5 +1,6 @@
 """Conflicts between intent examples: the same sentence under two intents, or an
-example that looks more like another intent's examples than its own.
+example that looks more like another intent's examples than its own (among the
+examples of its language; the exact same text is found across languages too).
 
 Both checks read the examples as the matcher does (normalised, compared with
 rapidfuzz) and never train the model, so they take well under a second for a
@@ -41,9 +42,30 @@ def find_conflicts(intents: IntentSet) -> list[Finding]:
     ]
     if len(entries) < 2:
         return []
-    findings, paired = _duplicates(entries)
-    findings += _misplaced(entries, paired)
+    findings = []
+    by_language: dict[str, list[_Entry]] = {}
+    for entry in entries:  # an example is compared with those of its own language (the cost grows with the square)
+        by_language.setdefault(entry.example.language, []).append(entry)
+    for group in by_language.values():
+        if len(group) < 2:
+            continue
+        found, paired = _duplicates(group)
+        findings += found + _misplaced(group, paired)
+    findings += _across_languages(entries)
     return sorted(findings, key=lambda f: (str(f.path), f.line or 0))
+
+
+def _across_languages(entries: list[_Entry]) -> list[Finding]:
+    """The same text under two intents in two languages' lists ("ciao": Italian hello, German goodbye)."""
+    first: dict[str, _Entry] = {}
+    findings = []
+    for entry in entries:
+        seen = first.setdefault(entry.normalized, entry)
+        if seen.intent != entry.intent and seen.example.language != entry.example.language:
+            problem = (f"{entry.example.text!r} is an example of both {entry.intent!r} and {seen.intent!r} "
+                       f"({seen.at()}, {seen.example.language}): the matcher cannot tell them apart; keep it under one intent")
+            findings.append(Finding(ERROR, entry.example.path, entry.example.line, problem))
+    return findings
 
 
 def _duplicates(entries: list[_Entry]) -> tuple[list[Finding], set[frozenset[int]]]:

@@ -11,6 +11,7 @@ import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.datafiles import DataError
 from intents.catalog import OUT_OF_SCOPE
@@ -22,17 +23,28 @@ TUNE_THRESHOLDS = [float(t) for t in range(10, 91)]
 TUNE_OOS = [round(p / 100, 2) for p in range(5, 101, 5)]
 
 
-def read_tsv(path: Path) -> list[tuple[str, str]]:
-    """`intent<TAB>text` rows; blank lines and # comments are skipped."""
+class Row(NamedTuple):
+    label: str
+    text: str
+    language: str | None  # from a 4-column file (lang, intent, text, english); None from intent<TAB>text
+
+
+def read_rows(path: Path) -> list[Row]:
+    """`intent<TAB>text` rows, or `lang<TAB>intent<TAB>text<TAB>english` (bench/data/native/*.tsv);
+    blank lines and # comments are skipped."""
     rows = []
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             for number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
                 if not row or not "".join(row).strip() or row[0].startswith("#"):
                     continue
+                if len(row) == 4 and all(field.strip() for field in row[:3]):
+                    rows.append(Row(row[1].strip(), row[2].strip(), row[0].strip().lower()))
+                    continue
                 if len(row) != 2 or not row[0].strip() or not row[1].strip():
-                    raise DataError(path, number, f"expected 'intent<TAB>text', got {len(row)} field(s)")
-                rows.append((row[0].strip(), row[1].strip()))
+                    raise DataError(path, number, f"expected 'intent<TAB>text' (or 'lang<TAB>intent<TAB>text<TAB>english'), "
+                                                  f"got {len(row)} field(s)")
+                rows.append(Row(row[0].strip(), row[1].strip(), None))
     except FileNotFoundError:
         raise DataError(path, None, "file not found") from None
     except UnicodeDecodeError:
@@ -40,6 +52,20 @@ def read_tsv(path: Path) -> list[tuple[str, str]]:
     if not rows:
         raise DataError(path, None, "no rows to evaluate")
     return rows
+
+
+def read_tsv(path: Path) -> list[tuple[str, str]]:
+    """(intent, text) of each row of `read_rows`."""
+    return [(row.label, row.text) for row in read_rows(path)]
+
+
+@dataclass
+class LanguageScore:
+    language: str
+    rows: int
+    accuracy: float  # top-1 on its in-scope rows
+    oos_rejection: float  # its out_of_scope rows left to a person
+    wrong: float  # share of its rows answered with a wrong intent (an in-scope one mistaken, an out_of_scope one answered)
 
 
 @dataclass
@@ -64,6 +90,8 @@ class Report:
     oos_probability: float = 0.0
     unknown_labels: list[str] = field(default_factory=list)
     tuned: Calibration | None = None  # both limits chosen on these rows (kefu eval --tune)
+    wrong: float = 0.0  # share of all rows answered with a wrong intent
+    per_language: list[LanguageScore] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -74,7 +102,8 @@ class Report:
             "per_intent": [vars(s) for s in self.per_intent],
             "confusions": [{"expected": e, "predicted": p, "count": c} for e, p, c in self.confusions],
             "sweep": [{"threshold": t, "accuracy": round(a, 4), "oos_rejection": round(r, 4)} for t, a, r in self.sweep],
-            "unknown_labels": self.unknown_labels,
+            "unknown_labels": self.unknown_labels, "wrong": round(self.wrong, 4),
+            "per_language": [vars(s) for s in self.per_language],
         }
 
 
@@ -91,11 +120,16 @@ def evaluate(matcher: Matcher, rows: list[tuple[str, str]]) -> Report:
     return evaluate_matches(matcher, [(label, matcher.match(text)) for label, text in rows])
 
 
-def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]]) -> Report:
-    """Measure matches made elsewhere (e.g. through language detection and the pivot)."""
+def _wrong(pairs: list[tuple[str, str]]) -> float:
+    return sum(p != OUT_OF_SCOPE and p != e for e, p in pairs) / len(pairs) if pairs else 0.0
+
+
+def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]], languages: list[str] | None = None) -> Report:
+    """Measure matches made elsewhere (e.g. through language detection and the pivot); with each row's
+    language, per language too."""
     known = set(matcher.intents.intents)
     unknown = sorted({label for label, _ in matches if label not in known and label != OUT_OF_SCOPE})
-    pairs = [(label, match.intent or OUT_OF_SCOPE) for label, match in matches]
+    pairs = _decided(matches, matcher.threshold, matcher.oos_probability)  # the matcher's limits now (after --tune too)
     accuracy, rejection = _rates(pairs)
     report = Report(
         accuracy=accuracy, oos_rejection=rejection, threshold=matcher.threshold, oos_probability=matcher.oos_probability,
@@ -111,6 +145,12 @@ def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]]) -> Repo
         actual = sum(e == intent for e, _ in pairs)
         hits = sum(e == p == intent for e, p in pairs)
         report.per_intent.append(IntentScore(intent, hits / predicted if predicted else 0.0, hits / actual if actual else 0.0, actual))
+    report.wrong = _wrong(pairs)
+    if languages is not None:
+        for language in sorted(set(languages)):
+            theirs = [pair for pair, lang in zip(pairs, languages) if lang == language]
+            acc, rej = _rates(theirs)
+            report.per_language.append(LanguageScore(language, len(theirs), acc, rej, _wrong(theirs)))
     report.confusions = [(e, p, n) for (e, p), n in Counter((e, p) for e, p in pairs if e != p).most_common(15)]
     for threshold in sorted(set(THRESHOLDS) | {matcher.threshold}):
         acc, rej = _rates(_decided(matches, threshold, matcher.oos_probability))
@@ -144,7 +184,7 @@ def tune(matches: list[tuple[str, Match]], source: str = "", min_rejection: floa
     if not oos_rows.any():
         raise ValueError("tuning needs out_of_scope rows: without them nothing tells a threshold that rejects too little")
     # Match.decided, for every pair of limits at once
-    has_best = np.array([m.best is not None for _, m in matches])
+    has_best = np.array([m.best is not None and not m.conflict for _, m in matches])
     right = np.array([m.best is not None and m.best.intent == label for label, m in matches])
     near_exact = np.array([m.near_exact for _, m in matches])
     score = np.array([m.best.score if m.best else 0.0 for _, m in matches])[:, None]

@@ -1,10 +1,13 @@
 """`kefu misses`: what buyers asked that the bot could not answer, grouped.
 
 A miss is a buyer's text message the bot tried to match and could not (no
-intent, or handed off as `no_match`). Misses are grouped greedily by word
-overlap of their English pivot, so "do you sell gift cards" and "gift card
-available?" land together, and each group comes with the command that adds it
-to the intent lists — the matcher's best guess as the intent.
+intent, or handed off as `no_match`). Misses are grouped by language, then
+greedily by word overlap of what the buyer wrote, so "do you sell gift cards"
+and "gift card available?" land together, and each group comes with the
+command that adds it to the intent lists — the matcher's best guess as the
+intent, and for a language other than English that language's file
+(`--language ru`: `<intents_dir>/ru/<file>.yaml`, created when needed): a
+native phrasing never becomes an example of the English lists.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from bot.store.database import Store
 from intents.catalog import OUT_OF_SCOPE
 from intents.matcher import Match, Matcher
 from intents.normalize import normalize
+from bot.language.detect import language_code
 
 SIMILAR = 70  # token_set_ratio of two normalised texts in one group
 
@@ -33,14 +37,15 @@ class Miss:
     created_at: datetime
 
     @property
-    def english(self) -> str:
-        """The text to learn from: the pivot, or the original when nothing was translated."""
-        return self.pivot or self.text
+    def code(self) -> str:
+        """The language the text is written in, as the lists' folders name it ("en" when unknown)."""
+        return language_code(self.language) or "en"
 
 
 @dataclass
 class MissGroup:
     misses: list[Miss] = field(default_factory=list)
+    language: str = "en"  # every miss of a group is in this language
     guess: str | None = None  # the matcher's best intent for the representative
     guess_score: float = 0.0
     answered: str | None = None  # the intent the current lists choose for it, if any (fixed since)
@@ -52,7 +57,7 @@ class MissGroup:
     @property
     def representative(self) -> str:
         """The most frequent wording in the group (the first seen on a tie)."""
-        counts = Counter(" ".join(m.english.split()) for m in self.misses)
+        counts = Counter(" ".join(m.text.split()) for m in self.misses)
         return counts.most_common(1)[0][0]
 
     @property
@@ -61,11 +66,17 @@ class MissGroup:
         seen = {normalize(self.representative)}
         out = []
         for miss in self.misses:
-            key = normalize(miss.english)
+            key = normalize(miss.text)
             if key not in seen:
                 seen.add(key)
-                out.append(" ".join(miss.english.split()))
+                out.append(" ".join(miss.text.split()))
         return out
+
+    @property
+    def pivot(self) -> str | None:
+        """The representative's English translation, when it had one (shown beside a native text)."""
+        wanted = self.representative
+        return next((m.pivot for m in self.misses if " ".join(m.text.split()) == wanted and m.pivot and m.pivot != m.text), None)
 
     @property
     def languages(self) -> list[tuple[str, int]]:
@@ -77,7 +88,8 @@ class MissGroup:
 
     def command(self) -> str:
         """A ready-to-run command line adding the representative as an example of the guess."""
-        return f"kefu intents add-example {self.guess or 'INTENT'} {shell_quote(self.representative)}"
+        command = f"kefu intents add-example {self.guess or 'INTENT'} {shell_quote(self.representative)}"
+        return command if self.language == "en" else f"{command} --language {self.language}"
 
 
 def shell_quote(text: str) -> str:
@@ -94,20 +106,23 @@ async def fetch_misses(store: Store, since: datetime | None = None) -> list[Miss
 
 
 def group_misses(misses: list[Miss], matcher: Matcher | None = None, similar: int = SIMILAR) -> list[MissGroup]:
-    """Greedy clustering, most frequent wordings first; groups sorted by size, then recency."""
-    by_text: dict[str, list[Miss]] = {}
+    """Per language, greedy clustering, most frequent wordings first; groups sorted by size, then recency."""
+    by_text: dict[tuple[str, str], list[Miss]] = {}
     for miss in misses:
-        by_text.setdefault(normalize(miss.english), []).append(miss)
+        by_text.setdefault((miss.code, normalize(miss.text)), []).append(miss)
     keys = sorted(by_text, key=lambda key: -len(by_text[key]))  # stable: first seen wins a tie
     groups: list[MissGroup] = []
-    heads: list[str] = []  # the normalised text that started each group
-    for key in keys:
-        found = process.extractOne(key, heads, scorer=fuzz.token_set_ratio, score_cutoff=similar) if heads else None
+    heads: dict[str, tuple[list[str], list[MissGroup]]] = {}  # per language: the texts that started each group
+    for language, text in keys:
+        started, theirs = heads.setdefault(language, ([], []))
+        found = process.extractOne(text, started, scorer=fuzz.token_set_ratio, score_cutoff=similar) if started else None
         if found is None:
-            heads.append(key)
-            groups.append(MissGroup(list(by_text[key])))
+            group = MissGroup(list(by_text[(language, text)]), language)
+            started.append(text)
+            theirs.append(group)
+            groups.append(group)
         else:
-            groups[found[2]].misses.extend(by_text[key])
+            theirs[found[2]].misses.extend(by_text[(language, text)])
     groups.sort(key=lambda g: (-g.count, -g.last_seen.timestamp()))
     if matcher is not None:
         for group in groups:

@@ -106,6 +106,15 @@ def eval_view(report: Report, source: str) -> RenderableType:
         style = "red" if min(score.precision, score.recall) < 0.8 else ""
         per_intent.add_row(score.intent, _pct(score.precision), _pct(score.recall), str(score.support), style=style)
     parts: list[RenderableType] = [head, per_intent]
+    if len(report.per_language) > 1:
+        per_language = Table(title="Per language", title_justify="left")
+        for name, justify in (("language", "left"), ("rows", "right"), ("top-1", "right"), ("oos rejected", "right"),
+                              ("wrong answers", "right")):
+            per_language.add_column(name, justify=justify)
+        for score in report.per_language:
+            per_language.add_row(score.language, str(score.rows), _pct(score.accuracy), _pct(score.oos_rejection),
+                                 _pct(score.wrong), style="red" if score.accuracy < 0.85 or score.wrong > 0.03 else "")
+        parts.append(per_language)
     if report.confusions:
         confusions = Table(title="Most confused (expected → chosen)", title_justify="left")
         for name, justify in (("expected", "left"), ("chosen", "left"), ("rows", "right")):
@@ -146,6 +155,8 @@ def print_misses(console: Console, groups: list[MissGroup], limit: int) -> None:
             (f"{rank:>2}. ", "bold"), (f"{group.count}×  ", "bold cyan"), group.representative,
             ("   languages: ", "dim"), languages, ("   ", ""), (guess, "dim"),
         ), soft_wrap=True, highlight=False)
+        if group.pivot:
+            console.print(Text.assemble(("    English: ", "dim"), group.pivot), soft_wrap=True, highlight=False)
         if group.variants:
             shown = "; ".join(group.variants[:3]) + (f" (+{len(group.variants) - 3} more)" if len(group.variants) > 3 else "")
             console.print(Text.assemble(("    also: ", "dim"), shown), soft_wrap=True, highlight=False)

@@ -26,7 +26,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.datafiles import DataError
 from bot.admin.findings import shown_path
-from intents.catalog import list_files, load_intents
+from intents.catalog import LANGUAGE_DIR, Example, list_files, load_intents
 from intents.normalize import normalize
 
 
@@ -42,51 +42,98 @@ class Added:
     line: int
 
 
-def add_example(intents_dir: Path, intent_id: str, text: str, file: Path | None = None) -> Added:
-    """Append `text` to the examples of `intent_id`; the lists must load before and after."""
-    text = " ".join(text.split())
-    if not normalize(text):
-        raise Refused(f"{text!r} has no words to match on; write the example as a buyer would")
+def add_example(intents_dir: Path, intent_id: str, text: str, file: Path | None = None, language: str | None = None) -> Added:
+    """Append `text` to the examples of `intent_id`; the lists must load before and after.
+
+    `language` (or a `file` in a language folder) puts it with that language's phrasings,
+    `<intents_dir>/<language>/<the intent's file name>`, creating the file or the entry when needed.
+    """
+    return add_examples(intents_dir, [(intent_id, text, language)], file)[0]
+
+
+def add_examples(intents_dir: Path, wanted: list[tuple[str, str, str | None]], file: Path | None = None) -> list[Added]:
+    """`add_example` for several (intent, text, language) at once: one load before, one after; all or nothing."""
     try:
         intents = load_intents(intents_dir)
     except DataError as exc:
         raise Refused(f"the intent lists do not load, fix this first: {exc}") from None
-    intent = intents.intents.get(intent_id)
-    if intent is None:
-        close = process.extractOne(intent_id, list(intents.intents), scorer=fuzz.ratio, score_cutoff=75)
-        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(intents.intents))}"
-        raise Refused(f"unknown intent {intent_id!r} ({hint})")
-    normalized = normalize(text)
-    for owner, example in intents.examples():
-        if normalize(example.text) == normalized:
+    known = {normalize(example.text): (owner, example) for owner, example in intents.examples()}
+    planned: list[tuple[str, str, Path]] = []
+    for intent_id, text, language in wanted:
+        text = " ".join(text.split())
+        normalized = normalize(text)
+        if not normalized:
+            raise Refused(f"{text!r} has no words to match on; write the example as a buyer would")
+        intent = intents.intents.get(intent_id)
+        if intent is None:
+            close = process.extractOne(intent_id, list(intents.intents), scorer=fuzz.ratio, score_cutoff=75)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(intents.intents))}"
+            raise Refused(f"unknown intent {intent_id!r} ({hint})")
+        if normalized in known:
+            owner, example = known[normalized]
             conflict = "" if owner == intent_id else ": the same sentence under two intents is a conflict"
             raise Refused(f"{shown_path(example.path)}:{example.line}: {text!r} is already an example of {owner!r} "
                           f"(as {example.text!r}){conflict}")
-    path = _target(intents_dir, intent.path, file)
-    original = path.read_bytes()
-    line = insert_example(path, intent_id, text)
+        known[normalized] = (intent_id, Example(text, language or "en", intents_dir, 0))
+        assert intent.path is not None  # every loaded intent knows its file
+        planned.append((intent_id, text, _target(intents_dir, intent.path, file, language)))
+    originals = {path: (path.read_bytes() if path.is_file() else None) for _, _, path in planned}
+    added = []
     try:
+        for intent_id, text, path in planned:
+            added.append(Added(intent_id, text, path, insert_example(path, intent_id, text)))
         load_intents(intents_dir)
     except DataError as exc:
-        path.write_bytes(original)
-        raise Refused(f"the lists would not load after the edit, so {path} is unchanged: {exc}") from None
-    return Added(intent_id, text, path, line)
+        _restore(originals)
+        raise Refused(f"the lists would not load after the edit, so the files are unchanged: {exc}") from None
+    except BaseException:
+        _restore(originals)
+        raise
+    return added
 
 
-def _target(intents_dir: Path, defined_in: Path | None, file: Path | None) -> Path:
+def _restore(originals: dict[Path, bytes | None]) -> None:
+    for path, data in originals.items():
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(data)
+
+
+def _target(intents_dir: Path, defined_in: Path, file: Path | None, language: str | None) -> Path:
+    """The file an example goes to: `file`, the language's file of the same name, or where the intent is defined."""
     if file is None:
-        assert defined_in is not None  # every loaded intent knows its file
-        return defined_in
+        if language is None or language == "en":
+            return defined_in
+        if not LANGUAGE_DIR.match(language):
+            raise Refused(f"{language!r} is not a language folder name (e.g. es, pt, zh-cn)")
+        return _created(intents_dir / language / defined_in.name, defined_in)
     known = {p.resolve(): p for p in list_files(intents_dir)}
-    if file.resolve() not in known:
-        raise Refused(f"{file} is not one of the intent files in {intents_dir}")
-    return known[file.resolve()]
+    if file.resolve() in known:
+        return known[file.resolve()]
+    folder = file.resolve().parent
+    if folder.parent == intents_dir.resolve() and LANGUAGE_DIR.match(folder.name) and file.suffix == ".yaml":
+        return _created(file, defined_in)
+    raise Refused(f"{file} is not one of the intent files in {intents_dir}, nor a file of a language folder "
+                  f"({intents_dir}/<language>/<name>.yaml) to create")
+
+
+def _created(path: Path, defined_in: Path) -> Path:
+    """The language file, written with its header when it does not exist yet."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write(path, f"# {path.parent.name} buyer phrasings for intents defined in ../{defined_in.name}.\n"
+                     "# Only id and examples here (kefu intents add-example created this file).\n")
+    return path
 
 
 def insert_example(path: Path, intent_id: str, text: str) -> int:
     """Append one example to the first entry with `id: intent_id`; returns its (1-based) line."""
     source = path.read_text(encoding="utf-8")
-    examples = _examples_node(_compose(source, path), intent_id, path)
+    root = _compose(source, path)
+    if not _has_entry(root, intent_id):  # a language file without this intent yet: a new entry at the end
+        return _append_entry(path, source, intent_id, text)
+    examples = _examples_node(root, intent_id, path)
     lines = source.splitlines(keepends=True)
     newline = "\r\n" if "\r\n" in source else "\n"
     if examples.flow_style:  # [a, b]: add before the closing bracket
@@ -107,6 +154,24 @@ def insert_example(path: Path, intent_id: str, text: str) -> int:
     _verify(updated, path, intent_id, text)
     _write(path, updated)
     return number
+
+
+def _has_entry(root: Node | None, intent_id: str) -> bool:
+    if not isinstance(root, SequenceNode):
+        return False
+    return any(isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode) and value.value == intent_id
+               for entry in root.value if isinstance(entry, MappingNode) for key, value in entry.value)
+
+
+def _append_entry(path: Path, source: str, intent_id: str, text: str) -> int:
+    newline = "\r\n" if "\r\n" in source else "\n"
+    if source and not source.endswith(("\n", "\r")):
+        source += newline
+    lines = [f"- id: {intent_id}", "  examples:", f"    - {_scalar(text, flow=False)}"]
+    updated = source + (newline if source.strip() else "") + newline.join(lines) + newline
+    _verify(updated, path, intent_id, text)
+    _write(path, updated)
+    return updated.count("\n") if newline == "\n" else updated.count("\r\n")
 
 
 def _compose(source: str, path: Path) -> Node:
@@ -161,7 +226,7 @@ def _write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

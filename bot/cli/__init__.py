@@ -17,7 +17,7 @@ from bot.cli.lines import BadLine, Output, numbered_lines, parse_object, string
 from bot.config import Settings, load_settings
 from bot.datafiles import DataError
 from bot.message import Reply, Style
-from bot.store.database import StoreError
+from bot.store.errors import StoreError
 from bot.language.translate import TranslatorError
 from bot.text import valid_unicode
 
@@ -145,7 +145,7 @@ def classify(
     async def main() -> None:
         brain = load_brain(settings) if intents is None else list_brain(settings, intents)
         matcher = brain.matcher
-        detector = make_detector(settings, english_words=matcher.words("en"))
+        detector = make_detector(settings, intents=matcher.intents)
         chosen = configured_translator(settings, translator)
         out = Output()
         for number, line in numbered_lines():

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import typer
-from sqlalchemy.engine import make_url
 
 from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, errors, fail, run_async, settings_or_exit
 from bot.config import Settings
 from bot.datafiles import DataError
-from bot.store.database import Store, StoreError
+from bot.store.errors import StoreError
 
 if TYPE_CHECKING:
+    from bot.store.database import Store
     from intents.matcher import Match, Matcher
 
 intents_app = typer.Typer(help="Check, try and extend the intent lists.", no_args_is_help=True)
@@ -61,7 +61,7 @@ def intents_check(
     from replies.answers import REPLIES_DIR
 
     shop = folder.resolve() == settings.intents_dir.resolve() or settings.replies_dir.resolve() != REPLIES_DIR.resolve()
-    result = check_data(folder, settings.replies_dir if shop else None)
+    result = check_data(folder, settings.replies_dir if shop else None, settings.languages)
     for finding in result.errors + result.warnings:
         print_finding(console, finding)
     console.print(result.summary(), style="bold red" if result.errors else "bold green", highlight=False, soft_wrap=True)
@@ -86,7 +86,7 @@ def intents_test(
 
     async def main() -> None:
         brain = load_brain(settings)
-        detector = make_detector(settings, english_words=brain.matcher.words("en"))
+        detector = make_detector(settings, intents=brain.intents)
         chosen = configured_translator(settings, translator)
         understood = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=language)
         decided = decide(Heard(True, text, understood), Situation(), brain, datetime.now(timezone.utc), understood.language)
@@ -99,8 +99,11 @@ def intents_test(
 def intents_add_example(
     intent: str = typer.Argument(..., help="The intent id, e.g. shipping_cost."),
     text: str = typer.Argument(..., help="The example, as a buyer would write it."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="The intent file to edit (default: where the intent is defined; "
-                                        "use it for a language folder, e.g. intents/lists/es/presale.yaml).", show_default=False),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="The intent file to edit (default: where the intent is defined); "
+                                        "a file of a language folder is created when needed, e.g. intents/lists/es/presale.yaml.",
+                                        show_default=False),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="A native phrasing in this language: it goes to "
+                                           "<intents_dir>/<language>/<the intent's file>, created when needed.", show_default=False),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Append an example to an intent, keeping the file's comments, order and quoting."""
@@ -109,15 +112,58 @@ def intents_add_example(
 
     settings = settings_or_exit(config)
     try:
-        added = add_example(settings.intents_dir, intent, text, file)
+        added = add_example(settings.intents_dir, intent, text, file, language)
     except (Refused, DataError) as exc:
         raise fail(str(exc))
     console.print(f"{shown_path(added.path)}:{added.line}: added {added.text!r} to {added.intent}", highlight=False, soft_wrap=True)
 
 
+@intents_app.command("learn")
+def intents_learn(
+    since: Optional[str] = SinceOption,
+    db: Optional[str] = DbOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be added; change nothing."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Turn buyer messages an agent confirmed (translated to find their intent, then handled by an agent)
+    into native example phrasings of their language, in <intents_dir>/<language>/."""
+    from bot.admin.findings import shown_path
+    from bot.admin.learn import fetch_confirmed, to_learn
+    from bot.admin.yamledit import Refused, add_examples
+
+    settings = settings_or_exit(config)
+    start = parse_since(since) if since else None
+
+    async def main() -> None:
+        store = await open_store(db or settings.database_url)
+        try:
+            confirmed = await fetch_confirmed(store, start)
+        finally:
+            await store.close()
+        learn, skipped = to_learn(confirmed, settings.intents_dir)
+        for item, why in skipped:
+            console.print(f"skipped ({why}): {item.language} {item.intent} {item.text!r}", highlight=False, soft_wrap=True, style="dim")
+        if dry_run or not learn:
+            for item in learn:
+                console.print(f"would add to {item.intent} ({item.language}): {item.text!r}  — pivot {item.pivot!r}",
+                              highlight=False, soft_wrap=True)
+            console.print(f"{len(learn)} to learn, {len(skipped)} skipped" + (" (dry run: nothing changed)" if dry_run else ""))
+            return
+        try:
+            added = add_examples(settings.intents_dir, [(i.intent, i.text, i.language) for i in learn])
+        except (Refused, DataError) as exc:
+            raise fail(str(exc))
+        for item in added:
+            console.print(f"{shown_path(item.path)}:{item.line}: added {item.text!r} to {item.intent}", highlight=False, soft_wrap=True)
+        console.print(f"learnt {len(added)} native examples, {len(skipped)} skipped")
+
+    run_async(main())
+
+
 @app.command("eval")
 def eval_command(
-    file: Path = typer.Argument(..., help="A TSV of intent<TAB>text rows; out_of_scope marks messages the bot must not answer."),
+    file: Path = typer.Argument(..., help="A TSV of intent<TAB>text rows (or lang<TAB>intent<TAB>text<TAB>english); "
+                                "out_of_scope marks messages the bot must not answer."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (the summary line goes to stderr)."),
     tune: bool = typer.Option(False, "--tune", help="Choose the threshold and out-of-scope probability on this file, "
                               "store them with the model, and report with them."),
@@ -135,21 +181,28 @@ def eval_command(
     through language detection and the English pivot, as in the bot.
     The last line is always the summary, e.g. `accuracy=0.973 oos_rejection=0.920`.
     """
-    from bot.admin.evaluation import evaluate, evaluate_matches, read_tsv
+    from bot.admin.evaluation import evaluate_matches, read_rows
     from bot.admin.evaluation import tune as tune_limits
     from bot.admin.views import eval_view
+    from bot.app import make_detector
     from bot.brain import load_matcher
     from intents.modelstore import save_calibration
 
     settings = settings_or_exit(config)
     try:
-        rows = read_tsv(file)
+        read = read_rows(file)
         matcher = load_matcher(settings, intents)
     except DataError as exc:
         raise fail(str(exc))
-    matches = (_through_pivot(settings, matcher, rows, translator) if translator
-               else [(label, matcher.match(text)) for label, text in rows])
-    report = evaluate_matches(matcher, matches)
+    rows = [(row.label, row.text) for row in read]
+    if translator:
+        matches, detected = _through_pivot(settings, matcher, rows, translator)
+    else:
+        matches = [(label, matcher.match(text)) for label, text in rows]
+        detector = make_detector(settings, intents=matcher.intents)
+        detected = [detector.detect(text).language or "?" for _, text in rows]
+    languages = [row.language or found for row, found in zip(read, detected)]  # the file's column, else detected
+    report = evaluate_matches(matcher, matches, languages)
     if tune:
         try:
             tuned = tune_limits(matches, source=str(file), min_rejection=min_rejection)
@@ -159,7 +212,7 @@ def eval_command(
         matcher.threshold = tuned.threshold if settings.threshold is None else settings.threshold
         matcher.oos_probability = tuned.oos_probability if settings.oos_probability is None else settings.oos_probability
         before = report
-        report = evaluate_matches(matcher, matches) if translator else evaluate(matcher, rows)
+        report = evaluate_matches(matcher, matches, languages)
         report.tuned = tuned
         errors.print(f"tuned on {file}: threshold {tuned.threshold:g}, out-of-scope probability {tuned.oos_probability:g} "
                      f"(accuracy {before.accuracy:.3f} → {tuned.accuracy:.3f}, oos_rejection {before.oos_rejection:.3f} → "
@@ -177,8 +230,10 @@ def eval_command(
     console.print(summary, highlight=False, markup=False, style="bold")
 
 
-def _through_pivot(settings: Settings, matcher: Matcher, rows: list[tuple[str, str]], translator: str) -> list[tuple[str, Match]]:
-    """Each row as the bot reads it: language detection, the English pivot, then the matcher."""
+def _through_pivot(
+    settings: Settings, matcher: Matcher, rows: list[tuple[str, str]], translator: str
+) -> tuple[list[tuple[str, Match]], list[str]]:
+    """Each row as the bot reads it: language detection, the native and the pivot readings; and the language found."""
     from bot.app import configured_translator, make_detector
     from bot.language.translate import TranslatorError
     from bot.conversation.understand import understand
@@ -187,13 +242,14 @@ def _through_pivot(settings: Settings, matcher: Matcher, rows: list[tuple[str, s
         chosen = configured_translator(settings, translator)
     except TranslatorError as exc:
         raise fail(str(exc))
-    detector = make_detector(settings, english_words=matcher.words("en"))
+    detector = make_detector(settings, intents=matcher.intents)
 
-    async def main() -> list[tuple[str, Match]]:
-        return [(label, (await understand(text, detector=detector, translator=chosen, matcher=matcher)).match)
-                for label, text in rows]
+    async def main() -> list[tuple[str, Match, str]]:
+        return [(label, u.match, u.language) for label, text in rows
+                for u in [await understand(text, detector=detector, translator=chosen, matcher=matcher)]]
 
-    return asyncio.run(main())
+    read = asyncio.run(main())
+    return [(label, match) for label, match, _ in read], [language for _, _, language in read]
 
 
 @app.command()
@@ -318,6 +374,10 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 async def open_store(url: str) -> Store:
     """The store, without creating an empty SQLite file where the admin expected data."""
+    from sqlalchemy.engine import make_url
+
+    from bot.store.database import Store
+
     try:
         parsed = make_url(url)
     except Exception:  # noqa: BLE001 - sqlalchemy raises several kinds for a malformed URL

@@ -14,7 +14,6 @@ from bot.cli.lines import BadLine, Output, moment, numbered_lines, parse_object,
 from bot.cli import ConfigOption, DbOption, TranslatorOption, app, console, fail, run_async, settings_or_exit
 from bot.hours import utc_offset
 from bot.message import Message, style_for
-from bot.store.sanitize import fit_message
 
 STDIN = "stdin"  # the channel `kefu reply` keeps unreadable lines under, in `rejected`
 log = logging.getLogger(__name__)
@@ -99,6 +98,8 @@ def reply(
                     "language": result.language, "handoff": result.handoff, "handoff_reason": result.handoff_reason,
                     "out_of_hours": result.out_of_hours,
                 }
+                from bot.store.sanitize import fit_message
+
                 notes = fit_message(message).notes  # what the store had to change to keep this message
                 out.write({**answer, "warnings": list(notes)} if notes else answer, flush=True)
         finally:

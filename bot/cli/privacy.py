@@ -18,7 +18,7 @@ import typer
 
 from bot.cli import ConfigOption, DbOption, app, console, errors, fail, run_async, settings_or_exit
 from bot.cli.admin import open_store, parse_since
-from bot.store.privacy import ANONYMISE, DELETE, ExportFilter, remove_files
+from bot.config import RETENTION_MODES
 
 CONVERSATION_FIELDS = ("id", "channel", "external_id", "buyer", "buyer_name", "language", "country", "destination", "state",
                        "handoff_reason", "handoff_at", "agent", "created_at", "updated_at")
@@ -36,8 +36,7 @@ class Format(str, Enum):
 
 
 class Mode(str, Enum):
-    delete = DELETE
-    anonymise = ANONYMISE
+    anonymise, delete = RETENTION_MODES
 
 
 def _plain(value: Any) -> Any:
@@ -100,6 +99,8 @@ def export(
 
     Reads the database a page at a time, so any size streams; progress goes to stderr.
     """
+    from bot.store.privacy import ExportFilter
+
     settings = settings_or_exit(config)
     where = ExportFilter(parse_since(since) if since else None, parse_since(until) if until else None, channel, buyer, conversation)
 
@@ -149,6 +150,8 @@ def forget(
         raise fail("give a buyer, or --older-than DAYS (not both)")
     if older_than is not None and older_than < 1:
         raise fail("--older-than must be at least 1 day")
+    from bot.store.privacy import remove_files
+
     settings = settings_or_exit(config)
     ran_by = by or _login()
 

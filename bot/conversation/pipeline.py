@@ -29,13 +29,13 @@ from bot.customs.answer import INTENT as CUSTOMS_INTENT, Whereabouts
 from bot.customs.countries import address_country
 from bot.hours import buyer_zone
 from bot.language.detect import LanguageDetector, is_short, language_code
-from bot.language.translate import Translator, localize
+from bot.language.translate import Translator, base, localize
 from bot.message import Kind, Message, Reply, Style, style_for
 from bot.orders import records as orders
 from bot.store.database import Store
 from bot.store.views import Conversation, StoredMessage
 from bot.store.writes import AlreadyDecided, Outgoing
-from replies.render import Rendered, answer_body, letter_frame, message_body
+from replies.render import Rendered, answer_body, in_english_notice, letter_frame, message_body
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,7 @@ class Pipeline:
         delivered_here: bool = False,
     ) -> Reply:
         brain = self.brains.brain  # one brain per message, even if a reload lands meanwhile
+        self.detector.learn_intents(brain.intents)  # the lists' native phrasings, once per reload
         understood: Understanding | None = None
         for _ in range(MAX_RACES):
             conversation = read or await self.store.conversation(stored.conversation_id)
@@ -303,6 +304,10 @@ class Pipeline:
         if not rendered:
             return ""
         texts = [await self._localize(part, language, flags) for part in rendered]
+        fell_back = [part.text for part, text in zip(rendered, texts) if text == part.text and base(part.language) != base(language)]
+        notice = in_english_notice(brain.answers, language) if fell_back else None
+        if notice:  # never a silent switch to English: one line in the buyer's language says why
+            texts.insert(0, notice)
         if style is Style.LETTER:
             greeting, closing = letter_frame(brain.answers, language, {"buyer_name": conversation.buyer_name or ""})
             texts = [await self._localize(greeting, language, flags), *texts, await self._localize(closing, language, flags)]

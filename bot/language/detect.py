@@ -2,37 +2,54 @@
 
 A chain, cheapest and surest first:
 1. the script, where it settles the matter (Hangul, Kana, Thai, Hebrew, Greek,
-   Han, letters only Ukrainian uses…);
-2. lingua, restricted to the languages the shop expects (far more accurate
-   than langdetect on short chat messages, see ../shared/MEASURED.md);
-3. langdetect, seeded for determinism, as the wide net for languages outside
-   the expected set and the fallback when lingua is unsure.
+   Han, letters only Ukrainian or Vietnamese use…);
+2. whole short messages everyone writes ("hola", "merci", "спасибо") and an
+   English lexicon learnt from the intent examples;
+3. a character n-gram model (bot.language.ngrams) trained on langdetect's
+   profiles and on the native example phrasings of the intent lists, over the
+   languages written in the message's script: the expected languages first,
+   every language it knows (55+) for a long message none of them fits;
+4. lexicons of words that tell close languages apart where n-grams cannot
+   (bot/language/lexicons.yaml: Indonesian/Malay, Serbian/Croatian, Norwegian/
+   Danish/Swedish, Czech/Slovak, Portuguese/Spanish, unaccented Vietnamese…).
 Priors (the channel's hint, the conversation's language so far) decide short
 or ambiguous messages: "ok thanks" never switches a conversation's language.
+A message in another script than the conversation's language is written in
+(an Arabic message in a Portuguese chat) is not held to that language, however short.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from pathlib import Path
+
+import numpy as np
 
 from bot.text import valid_unicode
-from bot.language.models import Confidences, ModelProcess, build_lingua, confidences
+from bot.language.ngrams import NgramModel, letters_only, load_or_build, profile_languages
 
 # The languages buyers write in most; the secondary ones are expected too, but
 # weigh less when a short message could be either (Czech rather than Slovak).
-PRIMARY = tuple("en es ru pt fr de it pl tr ar ja ko uk he nl cs ro vi th id zh-cn".split())
-SECONDARY = tuple("sv el hi fa bg sk hu da fi no".split())
+PRIMARY = tuple("en es ru pt fr de it pl tr ar ja ko uk he nl cs ro vi th id zh-cn zh-tw".split())
+SECONDARY = tuple("sv el hi fa bg sk hu da fi no ms hr sr".split())
 DEFAULT_EXPECTED = PRIMARY + SECONDARY
 SECONDARY_WEIGHT = 0.6
+LEXICONS_FILE = Path(__file__).with_name("lexicons.yaml")
 
 # Characters that appear in Traditional but not Simplified Chinese (and back): enough to tell a buyer's script.
-_TRADITIONAL = set("們個這說時會來對為與國訂單運貨請謝嗎麼還發買賣寄錢問題號碼關當經過貿費裡後從電話幫應該壞換")
-_SIMPLIFIED = set("们个这说时会来对为与国订单运货请谢吗么还发买卖寄钱问题号码关当经过贸费里后从电话帮应该坏换")
+_TRADITIONAL: set[str] = set("們個這說時會來對為與國訂單運貨請謝嗎麼還發買賣寄錢問題號碼關當經過貿費裡後從電話幫應該壞換" + "萬敗與專業東絲兩嚴個豐臨為麗舉義樂習鄉書買亂爭於雲產親億僅從價眾優會傳傷體餘係債傾兒黨蘭關興養內冊寫軍農決況減幾鳳憑擊劃劉則剛創刪別劑劍劇勸辦務動勵勁勞勢區醫華協單賣衛廠廳歷壓廁參雙發變疊葉號嘆嚇後嗎噸聽啟員響啞團園圍國圖圓聖場壞塊堅墊處備復夠頭誇奪獎妝婦媽孫學寧寶實寵審憲寬對尋導壽將爾塵盡層屆屬島幣帥師帳帶幫幹庫應廢開異棄張彈強歸當錄徹憶態總戀懇惡惱悅驚懼慘慣願戲戰戶撲執擴掃揚擾撫搶護報擔擬擁攔撥擇掛擋擠揮損撿換據擺搖敵數齋鬥斬斷無舊時顯曬曉暫術機殺雜權條來極構槍標樹樣橋檢樓歡歐殘毀畢氣漢湯溝沒潔灑淺測濟濃濤漲溫遊灣濕滿濾燈靈災燦爐點煉爛燒熱愛狀獨獅獲豬貓獻環現電畫療瘋盤監蓋盜確碼礎禮禍離種積稱穩窮竊竅豎競筆築簽簡節範類糧緊糾紀約紅級紙納純紛紡細組終絕給統絲經綠維網線練編緩縮總績織繼續纖罰羅聞聯聰聲職肅脫腦腳腸膚臉臨臺與興舉艦藝節蘋藥蓮營蕭薦蟲蝦螢蠟術補裝襪見規視覽覺觸計訂認討讓訓議訊記講許論設訪證評識詐訴診詞試詩誠話該詳語誤誘說請諸讀課誰調談謝謊謎證譯變讚貝負財責貨質販購貴貸費賀資賞賠賴賺賽贈贏趕趙車軌軟轉輪輕載較輔輛輸辦農邊遠運還這進連遞週過達違遲選遺郵鄰醫釋針鈴鉛銀銷鋪鏈鏡鐘鐵鑰長門閃閉問間閱闆闊隊階陽陰際陸險隨隱雙雖雞離難雲電靜響頁頂項順須預頓領頻題額顏願類顧風飛飯飲館馬駐驗體高鬧魚鳥麥黃點齊齒龍囉")
+_SIMPLIFIED: set[str] = set("们个这说时会来对为与国订单运货请谢吗么还发买卖寄钱问题号码关当经过贸费里后从电话帮应该坏换" + "万败与专业东丝两严个丰临为丽举义乐习乡书买乱争于云产亲亿仅从价众优会传伤体余系债倾儿党兰关兴养内册写军农决况减几凤凭击划刘则刚创删别剂剑剧劝办务动励劲劳势区医华协单卖卫厂厅历压厕参双发变叠叶号叹吓后吗吨听启员响哑团园围国图圆圣场坏块坚垫处备复够头夸夺奖妆妇妈孙学宁宝实宠审宪宽对寻导寿将尔尘尽层届属岛币帅师帐带帮干库应废开异弃张弹强归当录彻忆态总恋恳恶恼悦惊惧惨惯愿戏战户扑执扩扫扬扰抚抢护报担拟拥拦拨择挂挡挤挥损捡换据摆摇敌数斋斗斩断无旧时显晒晓暂术机杀杂权条来极构枪标树样桥检楼欢欧残毁毕气汉汤沟没洁洒浅测济浓涛涨温游湾湿满滤灯灵灾灿炉点炼烂烧热爱状独狮获猪猫献环现电画疗疯盘监盖盗确码础礼祸离种积称稳穷窃窍竖竞笔筑签简节范类粮紧纠纪约红级纸纳纯纷纺细组终绝给统丝经绿维网线练编缓缩总绩织继续纤罚罗闻联聪声职肃脱脑脚肠肤脸临台与兴举舰艺节苹药莲营萧荐虫虾萤蜡术补装袜见规视览觉触计订认讨让训议讯记讲许论设访证评识诈诉诊词试诗诚话该详语误诱说请诸读课谁调谈谢谎谜证译变赞贝负财责货质贩购贵贷费贺资赏赔赖赚赛赠赢赶赵车轨软转轮轻载较辅辆输办农边远运还这进连递周过达违迟选遗邮邻医释针铃铅银销铺链镜钟铁钥长门闪闭问间阅板阔队阶阳阴际陆险随隐双虽鸡离难云电静响页顶项顺须预顿领频题额颜愿类顾风飞饭饮馆马驻验体高闹鱼鸟麦黄点齐齿龙啰")
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
+# Characters both scripts write (and pairs whose "simplified" form is also a traditional character).
+_BOTH = set("高寄板系干周范台斗") | {"闆", "係", "幹", "週", "範", "臺", "鬥"}
+_TRADITIONAL -= _BOTH
+_SIMPLIFIED -= _BOTH
+_CYRILLIC_MARKERS = (("sr", set("ђћџЂЋЏ")), ("mk", set("ѓќѕЃЌЅ")))
 # Latin letters that only one expected language uses (in buyer messages, in practice).
 _LATIN_MARKERS = (
     ("vi", set("ơưđƠƯĐ") | {chr(c) for c in range(0x1EA0, 0x1F00)}),  # Vietnamese tone letters
@@ -81,16 +98,34 @@ def _phrase_key(text: str) -> str:
 
 
 SHORT_WORDS = 3  # at most this many words: too short to overrule what we already know
-UNSURE = 0.3  # lingua's confidence below which another opinion is worth its cost
+UNSURE = 0.3  # confidence below which a short message without a prior is read as English when English is a runner-up
+PRIOR_HOLDS = 0.02  # a short message keeps the conversation's language while it is at least this likely
 LONG_WORDS = 8  # only a message this long may be in a language the shop does not expect
+WIDE_MARGIN = 0.5  # …and only when that language fits it this much better, per n-gram (log-likelihood)
+SHARPNESS = 6.0  # how fast the confidence grows with the per-n-gram margin between languages
 SHORT_CHARS = 20
+
+# The scripts a language is written in, where it is not Latin alone.
+WRITTEN_IN: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("ar", "fa", "ur"), ("arabic",)),
+    **dict.fromkeys(("ru", "uk", "bg", "mk"), ("cyrillic",)),
+    "sr": ("latin", "cyrillic"),
+    **dict.fromkeys(("hi", "mr", "ne"), ("devanagari",)),
+    **dict.fromkeys(("bn", "gu", "pa", "ta", "te", "kn", "ml"), ("other",)),
+    "el": ("greek",), "he": ("hebrew",), "th": ("thai",), "ko": ("hangul",), "ja": ("kana", "han"),
+    "zh-cn": ("han",), "zh-tw": ("han",),
+}
+
+
+def scripts_of(language: str) -> tuple[str, ...]:
+    return WRITTEN_IN.get(language, ("latin",))
 
 
 @dataclass(frozen=True)
 class Detection:
     language: str | None  # ISO 639-1 code ("zh-cn"/"zh-tw" for Chinese), None when nothing can be said
     confidence: float  # 0–1
-    method: str  # script | lingua | langdetect | prior | none
+    method: str  # script | phrase | lexicon | ngrams | words | prior | none
 
 
 def _script_counts(text: str) -> dict[str, int]:
@@ -124,12 +159,21 @@ def _script_counts(text: str) -> dict[str, int]:
         else:
             script = None
         if script:
-            counts[script] = counts.get(script, 0) + 1
+            counts[script] = counts.get(script, 0) + _WEIGHT.get(script, 1)
     return counts
 
 
-def by_script(text: str) -> str | None:
-    """The language when the script alone settles it, else None."""
+_WEIGHT = {"han": 3, "kana": 3, "hangul": 3}  # a character of these is a word or a syllable: "用Google Pay付" is Chinese
+
+
+def dominant_script(text: str) -> str | None:
+    counts = _script_counts(text)
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def by_script(text: str, prior: str | None = None) -> str | None:
+    """The language when the script alone settles it, else None; Chinese with no character that tells
+    the scripts apart ("好的") stays in the conversation's Chinese (`prior`), else simplified."""
     counts = _script_counts(text)
     if not counts:
         return None
@@ -139,6 +183,8 @@ def by_script(text: str) -> str | None:
     if script == "han":
         trad = sum(ch in _TRADITIONAL for ch in text)
         simp = sum(ch in _SIMPLIFIED for ch in text)
+        if trad == simp and prior in ("zh-cn", "zh-tw"):
+            return prior
         return "zh-tw" if trad > simp else "zh-cn"
     if script == "latin":
         for language, letters in _LATIN_MARKERS:
@@ -146,6 +192,9 @@ def by_script(text: str) -> str | None:
                 return language
         return None
     if script == "cyrillic":
+        for language, letters in _CYRILLIC_MARKERS:
+            if any(ch in letters for ch in text):
+                return language
         if any(ch in _UKRAINIAN_ONLY for ch in text) and not any(ch in _RUSSIAN_ONLY for ch in text):
             return "uk"
         return None
@@ -156,6 +205,29 @@ def is_short(text: str) -> bool:
     return len(text.split()) <= SHORT_WORDS or len(text.strip()) < SHORT_CHARS
 
 
+def load_lexicons(path: Path = LEXICONS_FILE) -> list[dict[str, frozenset[str]]]:
+    """Groups of close languages, each with the words that mark one of them (accents stripped)."""
+    import yaml
+
+    from bot.datafiles import DataError, expect, load_yaml
+    from intents.normalize import strip_accents
+
+    data = load_yaml(path)
+    expect(data, list, path, 1, "the lexicons file")
+    groups = []
+    for i, group in enumerate(data):
+        expect(group, dict, path, data.line_of(i), "each group of close languages")
+        words = {}
+        for language, listed in group.items():
+            expect(listed, list, path, group.line_of(language), f"the words of {language!r}")
+            words[str(language)] = frozenset(strip_accents(str(w).casefold()) for w in listed)
+        if len(words) < 2:
+            raise DataError(path, data.line_of(i), "a group needs at least two languages")
+        groups.append(words)
+    del yaml
+    return groups
+
+
 class LanguageDetector:
     """Detects a message's language; build once, call often (thread-safe)."""
 
@@ -164,18 +236,97 @@ class LanguageDetector:
         expected: list[str] | tuple[str, ...] = DEFAULT_EXPECTED,
         *,
         primary: list[str] | tuple[str, ...] = PRIMARY,
-        low_accuracy: bool = False,
+        lexicons: Path = LEXICONS_FILE,
     ) -> None:
         self.expected = tuple(dict.fromkeys(code.lower() for code in expected))
         self.weights = {code: 1.0 if code in primary else SECONDARY_WEIGHT for code in self.expected}
-        self.low_accuracy = low_accuracy
         self.english_words: frozenset[str] = frozenset()
-        self.models: ModelProcess | None = None
+        self.lexicons = load_lexicons(lexicons)
+        self._native: dict[str, list[str]] = {}
+        self._learnt: str | None = None  # the digest of the intent set learnt from
+        self._model: NgramModel | None = None
+        self._pools: dict[tuple[str, bool], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    # -- what it learns from -------------------------------------------------------------------
+
+    def learn(self, phrasings: Mapping[str, Iterable[str]], key: str | None = None) -> None:
+        """Example phrasings per language (the intent lists): the English lexicon, and the native share
+        of the n-gram model (built, or read from the cache, when first needed)."""
+        native = {language: list(texts) for language, texts in phrasings.items() if language in self.expected}
+        with self._lock:
+            self._native, self._model, self._pools, self._learnt = native, None, {}, key
+        words = {w for text in native.get("en", ()) for w in _WORDS.findall(text.lower())}
+        self.english_words = frozenset(words)
+
+    def learn_intents(self, intents) -> None:  # type: ignore[no-untyped-def]
+        """`learn` from an intent set (intents.catalog.IntentSet), unless it is the one learnt already."""
+        if intents.digest == self._learnt:
+            return
+        phrasings: dict[str, list[str]] = {}
+        for _, example in intents.examples():
+            phrasings.setdefault(example.language, []).append(example.text)
+        self.learn(phrasings, key=intents.digest)
 
     def learn_english(self, words: set[str] | frozenset[str]) -> None:
-        """Words buyers use in English (the intent examples): a cheap first opinion
-        that spares the models most English messages."""
+        """Words buyers use in English: a cheap first opinion that spares the model most English messages."""
         self.english_words = frozenset(words)
+
+    @property
+    def model(self) -> NgramModel:
+        model = self._model
+        if model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = load_or_build(self._native)
+                model = self._model
+        return model
+
+    def preload(self) -> float:
+        """Load (or build) the n-gram model now; seconds it took."""
+        started = time.perf_counter()
+        _ = self.model
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        """Nothing runs apart from the caller (kept for the servers that close what they start)."""
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Every language `detect` can return."""
+        markers = {language for language, _ in (*_LATIN_MARKERS, *_CYRILLIC_MARKERS)}
+        scripted = {"ja", "zh-cn", "zh-tw", "ko", "th", "he", "el", "uk"}
+        phrases = {language for language in SHORT_PHRASES.values() if language}
+        lexical = {language for group in self.lexicons for language in group if language in self.expected}
+        return frozenset(markers | scripted | phrases | lexical | profile_languages() | set(self._native) | set(self.expected))
+
+    # -- detection -----------------------------------------------------------------------------
+
+    async def detect_async(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
+        """`detect`, for the event loop (it costs tens of µs: no thread needed)."""
+        return self.detect(text, hint, previous)
+
+    def detect(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
+        """The language of `text`; `hint` from the channel, `previous` the conversation's so far."""
+        sample = valid_unicode(text[:1000])
+        if not _LETTERS.search(sample):
+            prior = previous or hint
+            return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
+        prior = language_code(previous or hint)
+        scripted = by_script(sample, prior)
+        if scripted:
+            return Detection(scripted, 1.0, "script")
+        script = dominant_script(sample) or "latin"
+        if prior and script != "latin" and script not in scripts_of(prior):
+            prior = None  # an Arabic message in a Portuguese chat: the chat's language does not hold it
+        phrase = SHORT_PHRASES.get(_phrase_key(sample))
+        if phrase is not None:  # "hola", "merci", "ok": too short for statistics, common enough to know
+            if prior and is_short(sample):
+                return Detection(prior, 0.5, "prior")
+            return Detection(phrase, 0.9, "phrase") if phrase else Detection(None, 0.0, "none")
+        if "en" in self.expected and self._looks_english(sample):
+            return Detection("en", 0.95, "lexicon")
+        return self._weigh(sample, script, prior)
 
     def _looks_english(self, text: str) -> bool:
         words = _WORDS.findall(text.lower())
@@ -184,104 +335,66 @@ class LanguageDetector:
         known = sum(word in self.english_words for word in words)
         return known / len(words) >= LEXICON_SHARE
 
-    @cached_property
-    def _lingua(self):  # built lazily, models loaded as lines need them: a command detecting a few lines stays quick
-        return build_lingua(self.expected, self.low_accuracy)
+    def _pool(self, script: str, wide: bool) -> np.ndarray:
+        """The model's columns a message in `script` may be: the expected languages, or (wide) all it knows."""
+        key = (script, wide)
+        pool = self._pools.get(key)
+        if pool is None:
+            languages = self.model.languages
+            pool = np.array([i for i, language in enumerate(languages)
+                             if script in scripts_of(language) and (wide or language in self.expected)], dtype=np.intp)
+            self._pools[key] = pool
+        return pool
 
-    def preload(self) -> float:
-        """Load every model in this process now; seconds it took (for benches that time detection alone)."""
-        started = time.perf_counter()
-        self.__dict__["_lingua"] = build_lingua(self.expected, self.low_accuracy, preload=True)
-        self.warm_fallback()
-        return time.perf_counter() - started
-
-    @staticmethod
-    def warm_fallback() -> None:
-        """Load langdetect's profiles (1–2 s of Python, which shares the GIL fairly when run in a thread)."""
-        _langdetect("warm up")
-
-    def attach(self, models: ModelProcess) -> None:
-        """Ask `models` (loading in their own process) instead of an in-process lingua in `detect_async`."""
-        self.models = models
-
-    def close(self) -> None:
-        if self.models is not None:
-            self.models.close()
-
-    def detect(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
-        """The language of `text`; `hint` from the channel, `previous` the conversation's so far.
-
-        lingua runs in this process (its models load on first use): for commands and tests.
-        """
-        early = self._before_models(text, hint, previous)
-        if isinstance(early, Detection):
-            return early
-        return self._weigh(early, confidences(self._lingua, early.sample))
-
-    async def detect_async(self, text: str, hint: str | None = None, previous: str | None = None) -> Detection:
-        """`detect` for the event loop: with a model process attached, lingua is asked there, and a
-        message that needs the models waits for them without holding up anyone else's."""
-        early = self._before_models(text, hint, previous)
-        if isinstance(early, Detection):
-            return early
-        if self.models is None:
-            return self._weigh(early, confidences(self._lingua, early.sample))
-        return self._weigh(early, await self.models.confidences(early.sample))
-
-    def _before_models(self, text: str, hint: str | None, previous: str | None) -> Detection | _Pending:
-        """What the cheap stages settle (no letters, script, short phrases, English words), else what lingua must weigh."""
-        sample = valid_unicode(text[:1000])  # the models are Rust: a lone surrogate cannot cross into them
-        if not _LETTERS.search(sample):
-            prior = previous or hint
+    def _weigh(self, sample: str, script: str, prior: str | None) -> Detection:
+        model = self.model
+        loglik, count = model.loglik(sample)
+        pool = self._pool(script, wide=False)
+        if not len(pool):
+            pool = self._pool(script, wide=True)
+        if count == 0 or not len(pool):
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
-        scripted = by_script(sample)
-        if scripted:
-            return Detection(scripted, 1.0, "script")
-        prior = language_code(previous or hint)
-        phrase = SHORT_PHRASES.get(_phrase_key(sample))
-        if phrase is not None:  # "hola", "merci", "ok": too short for statistics, common enough to know
-            if prior and is_short(sample):
+        scores = loglik[pool] / count * SHARPNESS * min(count, 40) ** 0.5  # the per-n-gram margin, surer with length
+        scores = scores + np.log([self.weights.get(model.languages[c], SECONDARY_WEIGHT) for c in pool])
+        scores = np.exp(scores - scores.max())
+        scores /= scores.sum()
+        order = np.argsort(-scores)
+        found, confidence = model.languages[pool[order[0]]], float(scores[order[0]])
+        runners_up = tuple(model.languages[pool[i]] for i in order[:3])
+        method = "ngrams"
+        if len(sample.split()) >= LONG_WORDS:  # a buyer from somewhere the shop does not expect?
+            wide = self._pool(script, wide=True)
+            best = int(wide[np.argmax(loglik[wide])])
+            if model.languages[best] not in self.expected and (loglik[best] - loglik[pool[order[0]]]) / count > WIDE_MARGIN:
+                return Detection(model.languages[best], confidence, method)
+        marked = self._by_words(sample, found)
+        if marked != found:
+            found, confidence, method = marked, max(confidence, 0.9), "words"
+        if prior and found != prior and is_short(sample):
+            # a few words keep the conversation's language unless that language cannot have written them;
+            # Latin letters after a chat in another script keep it too ("ok thanks" in a Russian chat)
+            held = {model.languages[c]: float(p) for c, p in zip(pool, scores)}
+            if held.get(prior, 1.0) >= PRIOR_HOLDS:
                 return Detection(prior, 0.5, "prior")
-            return Detection(phrase, 0.9, "phrase") if phrase else Detection(None, 0.0, "none")
-        if "en" in self.expected and self._looks_english(sample):
-            return Detection("en", 0.95, "lexicon")
-        return _Pending(sample, prior)
-
-    def _weigh(self, pending: _Pending, lingua_says: Confidences) -> Detection:
-        sample, prior = pending.sample, pending.prior
-        found, confidence, runners_up = self._best(lingua_says)
-        # langdetect is slow (ms): ask it only when lingua has nothing, or when a long
-        # message fits no expected language well (a buyer from somewhere unexpected).
-        if found is None or (confidence < UNSURE and len(sample.split()) >= LONG_WORDS):
-            wide, wide_conf = _langdetect(sample)
-            if found is not None and wide and wide not in self.expected and wide_conf > 0.99:
-                return Detection(wide, wide_conf, "langdetect")
-            if found is None and wide:
-                found, confidence = wide, wide_conf * 0.5
-        if prior and found != prior and is_short(sample) and confidence < 0.95:
-            return Detection(prior, 0.5, "prior")
         if not prior and is_short(sample) and confidence < UNSURE and "en" in runners_up:
-            # a few words lingua cannot place, English among its guesses: most buyers write English
-            return Detection("en", confidence, "lingua")
-        if found is None:
-            return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
-        return Detection(found, confidence, "lingua")
+            # a few words the model cannot place, English among its guesses: most buyers write English
+            return Detection("en", confidence, method)
+        return Detection(found, confidence, method)
 
-    def _best(self, lingua_says: Confidences) -> tuple[str | None, float, tuple[str, ...]]:
-        weighted = sorted(((value * self.weights.get(code, 1.0), code, value) for code, value in lingua_says), reverse=True)
-        if not weighted:
-            return None, 0.0, ()
-        _, code, confidence = weighted[0]
-        return code, confidence, tuple(c for _, c, _ in weighted[:3])
+    def _by_words(self, sample: str, found: str) -> str:
+        """The close language whose marker words the message uses more than `found`'s (bot/language/lexicons.yaml)."""
+        from intents.normalize import strip_accents
 
-
-@dataclass(frozen=True)
-class _Pending:
-    """A message the cheap stages could not settle: lingua's turn."""
-
-    sample: str
-    prior: str | None
-
+        tokens = strip_accents(letters_only(sample)).split()
+        words = set(tokens) | {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}  # and pairs: "da li", "shop oi"
+        for group in self.lexicons:
+            if found not in group:
+                continue
+            hits = {language: len(words & marks) for language, marks in group.items() if language in self.expected}
+            best = max(hits, key=lambda language: (hits[language], language == found))
+            if hits[best] >= hits.get(found, 0) + (1 if group[found] else 2):
+                return best
+        return found
 
 def language_code(code: str | None) -> str | None:
     """The language a code names, as the detector says it: "pt-BR" → "pt", "en_US" → "en".

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from bot.store.errors import StoreError  # noqa: F401 - raised here, imported from here by callers
 from bot.message import Message
 from bot.store import sqlite
 from bot.store.limits import clip
@@ -39,10 +40,6 @@ __all__ = ["MAX_STORED_CHARS", "Received", "Store", "StoreError", "async_url"]
 LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one kefu process per conversation
 RECEIVED = "received"
 MESSAGES, CONVERSATIONS = StoredMessage.__table__, Conversation.__table__
-
-
-class StoreError(Exception):
-    """The database cannot be opened or migrated; the message says which and why."""
 
 
 def async_url(url: str) -> str:

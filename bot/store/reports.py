@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from bot.store.models import StoredMessage
 
@@ -35,6 +36,30 @@ class Reports:
                 StoredMessage.status == "processed",
                 StoredMessage.score.is_not(None),  # None: the bot did not try (a person held the chat)
                 or_(StoredMessage.intent.is_(None), StoredMessage.handoff_reason == no_match_reason),
+            )
+            .order_by(StoredMessage.created_at, StoredMessage.id)
+        )
+        if since is not None:
+            query = query.where(StoredMessage.created_at >= since)
+        async with self.session() as session:
+            return [tuple(row) for row in (await session.execute(query)).all()]
+
+    async def agent_confirmed(self, since: datetime | None = None) -> list[tuple]:
+        """(text, language, intent, pivot, created_at) of buyer text messages in another language than
+        English, matched to an intent through a translation, that an agent then handled: an agent wrote
+        in the conversation after the message. Oldest first (`kefu intents learn`)."""
+        agent = aliased(StoredMessage)
+        handled = exists().where(
+            agent.conversation_id == StoredMessage.conversation_id, agent.direction == "agent",
+            agent.created_at >= StoredMessage.created_at,
+        )
+        query = (
+            select(StoredMessage.text, StoredMessage.language, StoredMessage.intent, StoredMessage.pivot,
+                   StoredMessage.created_at)
+            .where(
+                StoredMessage.direction == "in", StoredMessage.kind == "text", StoredMessage.status == "processed",
+                StoredMessage.intent.is_not(None), StoredMessage.language.is_not(None), StoredMessage.language != "en",
+                StoredMessage.pivot.is_not(None), StoredMessage.pivot != StoredMessage.text, handled,
             )
             .order_by(StoredMessage.created_at, StoredMessage.id)
         )
