@@ -227,7 +227,7 @@ def training(label: str, folder: Path) -> None:
 
 def encoder_matcher(intents):
     """The matcher with the encoder stage, or None (and why) when the extra is not installed; times its start."""
-    from intents.encoder import EncoderUnavailable
+    from intents.encoder import EncoderUnavailable, train_head
     from intents.matcher import Matcher
 
     said: list[str] = []
@@ -239,6 +239,11 @@ def encoder_matcher(intents):
         return None
     head = "head trained on the examples" if any("encoder head" in line for line in said) else "head from the cache"
     print(f"  encoder stage ready in {time.perf_counter() - wall:.1f} s wall ({time.process_time() - cpu:.1f} s CPU; {head})")
+    pairs = intents.examples()
+    wall, cpu = time.perf_counter(), time.process_time()
+    train_head(matcher.encoder.encoder, [intents.normalizer(ex.text) for _, ex in pairs], [i for i, _ in pairs], matcher.classes)
+    print(f"  encoder head, cold training on {len(pairs)} examples: {time.perf_counter() - wall:.1f} s wall "
+          f"({time.process_time() - cpu:.1f} s CPU)")
     return matcher
 
 
