@@ -10,7 +10,9 @@ Prints, in one run:
   given, else the shipped lists grown to 15,000 examples);
 - `kefu classify` as a whole process (start-up included) beside the baseline as a whole process;
 - cold and warm (after a one-example edit) training time and peak memory, each in a fresh process;
-- with --clinc: CLINC150 validation in-scope accuracy and out-of-scope recall, default and tuned limits.
+- with --clinc: CLINC150 validation in-scope accuracy and out-of-scope recall, default and tuned limits;
+- with the `encoder` extra installed: the same figures with the encoder stage, how often it runs, and
+  its cost per message (otherwise one line says it is not installed).
 Times are noisy on a shared machine; ratios measured in the same run hold.
 """
 
@@ -223,6 +225,55 @@ def training(label: str, folder: Path) -> None:
           f"({warm_cpu:5.1f} s CPU)   peak {peak:5.0f} MB   whole process {time.perf_counter() - start:5.1f} s")
 
 
+def encoder_matcher(intents):
+    """The matcher with the encoder stage, or None (and why) when the extra is not installed; times its start."""
+    from intents.encoder import EncoderUnavailable, train_head
+    from intents.matcher import Matcher
+
+    said: list[str] = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        matcher = Matcher(intents, encoder=True, progress=said.append)
+    except EncoderUnavailable as exc:
+        print(f"  encoder stage: not measured, {exc}")
+        return None
+    head = "head trained on the examples" if any("encoder head" in line for line in said) else "head from the cache"
+    print(f"  encoder stage ready in {time.perf_counter() - wall:.1f} s wall ({time.process_time() - cpu:.1f} s CPU; {head})")
+    pairs = intents.examples()
+    wall, cpu = time.perf_counter(), time.process_time()
+    train_head(matcher.encoder.encoder, [intents.normalizer(ex.text) for _, ex in pairs], [i for i, _ in pairs], matcher.classes)
+    print(f"  encoder head, cold training on {len(pairs)} examples: {time.perf_counter() - wall:.1f} s wall "
+          f"({time.process_time() - cpu:.1f} s CPU)")
+    return matcher
+
+
+def encoder_cost(matcher, texts: list[str]) -> None:
+    """How often the encoder stage runs on these messages and what a message costs with it."""
+    wall, cpu = timed(matcher.match, texts, 1)
+    ran = [matcher.match(text).encoded for text in texts]
+    show("matcher with the encoder stage", wall, cpu)
+    asked = [c for c, r in zip(cpu, ran) if r]
+    if asked:
+        print(f"  the encoder ran for {sum(ran) / len(ran):.1%} of the messages; CPU median {statistics.median(asked):.0f} µs "
+              f"when it ran, mean over all messages {statistics.mean(cpu):.0f} µs")
+
+
+def limits(label: str, matcher, rows: list[tuple[str, str]], threshold: float, oos_probability: float):
+    """In-scope accuracy and out-of-scope recall at these limits, the top-1 ceiling, and both tunings; the matches."""
+    matcher.threshold, matcher.oos_probability = threshold, oos_probability
+    matches = [(label, matcher.match(text)) for label, text in rows]
+    report = evaluate_matches(matcher, matches)
+    top1 = sum(m.best is not None and m.best.intent == label for label, m in matches if label != "out_of_scope") / report.in_scope
+    print(f"  {label}: limits ({threshold:g}, {oos_probability:g}) in-scope {report.accuracy:.1%}   "
+          f"out-of-scope recall {report.oos_rejection:.1%}   no rejection (top-1 ceiling) {top1:.1%}")
+    for goal in (None, 0.7):
+        tuned = tune(matches, min_rejection=goal)
+        how = "accuracy + rejection" if goal is None else f"best accuracy, rejection ≥ {goal:.0%}"
+        print(f"    tuned on these rows ({how}): threshold {tuned.threshold:g}, oos {tuned.oos_probability:g}: "
+              f"in-scope {tuned.accuracy:.1%}   out-of-scope recall {tuned.oos_rejection:.1%}")
+    return matches
+
+
 def clinc(path: Path, work: Path, rounds: int) -> None:
     from bot.brain import terminal_progress
     from intents.catalog import load_intents
@@ -231,21 +282,19 @@ def clinc(path: Path, work: Path, rounds: int) -> None:
     folder, val = write_lists(path, work / "clinc")
     rows = read_tsv(val)
     training("CLINC150 (15,100 examples)", folder)
-    matcher = Matcher(load_intents(folder), progress=terminal_progress())
-    matcher.threshold, matcher.oos_probability = 45.0, 0.3  # the defaults, whatever an earlier --tune stored
-    matches = [(label, matcher.match(text)) for label, text in rows]
-    default = evaluate_matches(matcher, matches)
-    print(f"CLINC150 validation ({default.in_scope} in-scope, {default.out_of_scope} out-of-scope), trained on train + oos_train:")
-    print(f"  default limits (threshold 45, oos 0.3):       in-scope {default.accuracy:.1%}   out-of-scope recall {default.oos_rejection:.1%}")
-    top1 = sum(m.best is not None and m.best.intent == label for label, m in matches if label != "out_of_scope") / default.in_scope
-    print(f"  no rejection (top-1 ceiling):                 in-scope {top1:.1%}")
-    for goal in (None, 0.7):
-        tuned = tune(matches, min_rejection=goal)
-        how = "accuracy + rejection" if goal is None else f"best accuracy, rejection ≥ {goal:.0%}"
-        print(f"  tuned on val ({how}): threshold {tuned.threshold:g}, oos {tuned.oos_probability:g}: "
-              f"in-scope {tuned.accuracy:.1%}   out-of-scope recall {tuned.oos_rejection:.1%}")
-    print("  encoder stage: not built yet (kefu[encoder])")
-    per_message("CLINC150 per message", matcher, [text for _, text in rows[:1000]], rounds)
+    intents = load_intents(folder)
+    matcher = Matcher(intents, progress=terminal_progress())
+    in_scope = sum(label != "out_of_scope" for label, _ in rows)
+    print(f"CLINC150 validation ({in_scope} in-scope, {len(rows) - in_scope} out-of-scope), trained on train + oos_train "
+          "(default limits: threshold 45, oos 0.3, whatever an earlier --tune stored):")
+    limits("linear model + fuzzy", matcher, rows, 45.0, 0.3)
+    with_encoder = encoder_matcher(intents)
+    if with_encoder is not None:
+        limits("with the encoder stage", with_encoder, rows, 45.0, 0.3)
+    texts = [text for _, text in rows[:1000]]
+    per_message("CLINC150 per message", matcher, texts, rounds)
+    if with_encoder is not None:
+        encoder_cost(with_encoder, texts)
 
 
 def main() -> None:
@@ -270,8 +319,13 @@ def main() -> None:
     plain, accuracy, rejection, threshold = fuzzy_alone(matcher, rows)
     print(f"  rapidfuzz alone (token_sort_ratio, nearest example): top-1 {plain:.1%} with no threshold; "
           f"at its best threshold ({threshold}): top-1 {accuracy:.1%}, out-of-scope rejected {rejection:.1%}")
+    with_encoder = encoder_matcher(matcher.intents)
+    if with_encoder is not None:
+        limits("with the encoder stage", with_encoder, rows, matcher.threshold, matcher.oos_probability)
     texts = [text for _, text in rows]
     per_message("shipped lists per message", matcher, texts, args.rounds)
+    if with_encoder is not None:
+        encoder_cost(with_encoder, texts)
     print("kefu classify, whole process (start-up, language models and model load included):")
     whole_process(texts * 5)
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,6 +20,7 @@ from bot.customs.facts import CustomsFacts, load_customs
 from bot.datafiles import DataError
 from bot.hours import BusinessHours, load_hours
 from intents.catalog import IntentSet, list_files, load_intents
+from intents.encoder import EncoderUnavailable
 from intents.matcher import Matcher
 from intents.model import LinearModel
 from intents.normalize import CONFIG_FILE
@@ -50,9 +51,19 @@ def terminal_progress() -> Callable[[str], None]:
 
 
 def make_matcher(settings: Settings, intents: IntentSet, previous: LinearModel | None = None) -> Matcher:
-    """The matcher for these intents, with kefu.yaml's thresholds over the tuned ones."""
-    return Matcher(intents, threshold=settings.threshold, oos_probability=settings.oos_probability,
-                   previous=previous, progress=terminal_progress())
+    """The matcher for these intents, with kefu.yaml's thresholds over the tuned ones.
+
+    `encoder: true` without the extra installed matches without the encoder stage, and says so.
+    """
+    options = dict(threshold=settings.threshold, oos_probability=settings.oos_probability, previous=previous,
+                   progress=terminal_progress())
+    if settings.encoder:
+        try:
+            return Matcher(intents, encoder=True, **options)
+        except EncoderUnavailable as exc:
+            log.warning("encoder: true, but %s; matching without the encoder stage", exc)
+            sys.stderr.write(f"warning: encoder: true, but {exc}; matching without the encoder stage\n")
+    return Matcher(intents, **options)
 
 
 def load_matcher(settings: Settings, intents_dir: Path | None = None) -> Matcher:

@@ -31,6 +31,7 @@ class Settings:
     translator_timeout: float = 5.0
     threshold: float | None = None  # None: what `kefu eval --tune` chose, else the matcher's default
     oos_probability: float | None = None  # likewise: the out-of-scope probability at which no intent is chosen
+    encoder: bool = False  # the sentence-encoder stage of the matcher (pip install 'kefu[encoder]')
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_EXPECTED))
     primary_languages: list[str] = field(default_factory=lambda: list(PRIMARY))
     agent_language: str = "en"

@@ -7,7 +7,9 @@ Two scorers, each doing what it is good at (see ../shared/MEASURED.md):
   (its top few, plus any intent one of whose examples is the message itself,
   found by a hash lookup): near-exact matches win outright, and the matched
   example explains the decision to an admin.
-Keywords add a small bonus. Below the threshold, or when out-of-scope is
+With the optional encoder stage (intents/encoder.py), a sentence encoder is
+asked too when the linear model is unsure, and the two models' probabilities
+are mixed. Keywords add a small bonus. Below the threshold, or when out-of-scope is
 likely enough, no intent is forced on the message: `Match.intent` is None.
 Both limits are tuned per set of intent files by `kefu eval --tune`.
 """
@@ -21,7 +23,8 @@ from rapidfuzz import fuzz, process
 
 from intents.catalog import OUT_OF_SCOPE, IntentSet
 from intents.model import LinearModel
-from intents.modelstore import Calibration, load_calibration, load_or_train, model_name
+from intents.encoder import MODEL_ID, EncoderStage
+from intents.modelstore import Calibration, load_calibration, load_or_train, load_or_train_encoder, model_name
 from intents.normalize import Normalizer
 from intents.training import Progress, TrainingParams
 
@@ -31,6 +34,9 @@ OOS_PROBABILITY = 0.3
 MODEL_WEIGHT = 0.6  # share of the linear model's probability in the combined score
 KEYWORD_BONUS = 6.0
 EXACT = 96  # a fuzzy score this high is the same sentence as an example, typos aside
+# The encoder stage (chosen on CLINC150 val and eval_en, see docs/matcher.md):
+ENCODER_BELOW = 0.8  # it runs when the linear model gives no class (out_of_scope included) this probability
+ENCODER_WEIGHT = 0.5  # share of the encoder's probabilities in the mixed ones (CLINC150 likes 0.6-0.7, eval_en 0.4-0.5)
 TOP_K = 3  # intents whose examples the fuzzy stage reads: on eval_en and CLINC150 val, 2 to 10 decide the same (±1 row)
 
 
@@ -59,6 +65,7 @@ class Match:
     oos_probability: float = OOS_PROBABILITY  # the limit it was held to
     near_exact: bool = False  # the best candidate has an example that is this text, typos aside
     conflict: bool = False  # two readings of the message (native, pivot) named different intents: a person decides
+    encoded: bool = False  # the encoder stage was asked (the linear model was unsure)
 
     @property
     def best(self) -> Candidate | None:
@@ -82,17 +89,21 @@ class Matcher:
     def __init__(
         self, intents: IntentSet, threshold: float | None = None, model: LinearModel | None = None, *,
         oos_probability: float | None = None, params: TrainingParams = TrainingParams(),
-        previous: LinearModel | None = None, progress: Progress | None = None,
+        previous: LinearModel | None = None, progress: Progress | None = None, encoder: bool = False,
     ) -> None:
+        """`encoder`: use the encoder stage (raises EncoderUnavailable when the extra is not installed)."""
         self.intents = intents
         self.normalizer: Normalizer = intents.normalizer
-        self.name = model_name(intents.digest, params)
+        linear = model_name(intents.digest, params)
+        self.name = f"{linear}-{MODEL_ID}" if encoder else linear  # the key of the tuned limits
         pairs = intents.examples()
         texts = intents.normalized()
         labels = [intent for intent, _ in pairs]
         self.languages = frozenset(ex.language for _, ex in pairs)
-        self.model = model or load_or_train(self.name, texts, labels, params, previous=previous, progress=progress)
+        self.model = model or load_or_train(linear, texts, labels, params, previous=previous, progress=progress)
         self.classes = list(self.model.classes)
+        self.encoder: EncoderStage | None = (
+            load_or_train_encoder(linear, texts, labels, self.classes, progress) if encoder else None)
         position = {c: i for i, c in enumerate(self.classes)}
         self._sorted: list[list[str]] = [[] for _ in self.classes]  # per intent: examples, tokens sorted
         self._originals: list[list[str]] = [[] for _ in self.classes]
@@ -122,12 +133,15 @@ class Matcher:
             return Match(None, 0.0, True, (), self.threshold, normalized, oos_probability=self.oos_probability)
         probabilities = self.model.probabilities(normalized)
         key = _sort_tokens(normalized)
+        hit = self._exact.get(key)
+        encoded = self.encoder is not None and hit is None and probabilities.max() < ENCODER_BELOW
+        if encoded:
+            probabilities = (1 - ENCODER_WEIGHT) * probabilities + ENCODER_WEIGHT * self.encoder.probabilities(normalized)
         fuzzy = np.zeros(len(self.classes))
         nearest: dict[int, int] = {}
         likely = np.argpartition(-probabilities, TOP_K)[:TOP_K] if len(self.classes) > TOP_K else range(len(self.classes))
         for c in likely:
             self._nearest(int(c), key, fuzzy, nearest)
-        hit = self._exact.get(key)
         if hit is not None:
             fuzzy[hit[0]], nearest[hit[0]] = 100.0, hit[1]
         combined = 100 * MODEL_WEIGHT * probabilities + (1 - MODEL_WEIGHT) * fuzzy + self._bonus(normalized)
@@ -148,12 +162,12 @@ class Matcher:
             for c in top
         )
         match = Match(None, candidates[0].score if candidates else 0.0, True, candidates, self.threshold, normalized,
-                      out_of_scope, self.oos_probability, near_exact=exact is not None and exact != self._oos)
+                      out_of_scope, self.oos_probability, near_exact=exact is not None and exact != self._oos, encoded=encoded)
         intent = match.decided(self.threshold, self.oos_probability)
         if intent is None:
             return match
         return Match(intent, match.score, self.intents.intents[intent].handoff, candidates, self.threshold, normalized,
-                     out_of_scope, self.oos_probability, match.near_exact)
+                     out_of_scope, self.oos_probability, match.near_exact, encoded)
 
     def _nearest(self, c: int, key: str, fuzzy: np.ndarray, nearest: dict[int, int]) -> None:
         found = process.extractOne(key, self._sorted[c], scorer=fuzz.ratio, processor=None)

@@ -13,6 +13,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from intents.encoder import MODEL_ID, EncoderHead, EncoderStage, shared_encoder, train_head
 from intents.model import FORMAT_VERSION, LinearModel
 from intents.training import Progress, TrainingParams, train
 
@@ -86,6 +87,29 @@ def load_or_train(
     except OSError:  # a read-only home still works, it just trains each start
         pass
     return model
+
+
+def load_or_train_encoder(
+    name: str, texts: list[str], labels: list[str], classes: list[str], progress: Progress | None = None,
+) -> EncoderStage:
+    """The encoder stage for these intent files: the shared encoder and its cached (or newly trained) head.
+
+    Raises EncoderUnavailable when the `encoder` extra is not installed.
+    """
+    encoder = shared_encoder()
+    path = cache_dir() / f"{name}.encoder-{MODEL_ID}.npz"
+    try:
+        head = EncoderHead.load(path)
+        if head.classes == classes:
+            return EncoderStage(encoder, head)
+    except (OSError, ValueError, KeyError):
+        pass
+    head = train_head(encoder, texts, labels, classes, progress)
+    try:
+        _write(path, head.to_bytes())
+    except OSError:  # a read-only home still works, it just trains each start
+        pass
+    return EncoderStage(encoder, head)
 
 
 def load_calibration(name: str) -> Calibration | None:

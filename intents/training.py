@@ -86,19 +86,26 @@ def train(
     target = np.array([position[label] for label in labels])
     n, f, k = len(texts), len(vocab), len(classes)
     say(f"training the intent model: {n} examples, {k} intents, {f} n-grams")
-    loss_and_grad = _objective(matrix, target, k, 1.0 / (params.c * n))
-    start = _seed(previous, vocab, classes) if previous is not None else np.zeros(f * k + k, np.float32)
+    start = _seed(previous, vocab, classes) if previous is not None else None
 
     def step(iteration: int) -> None:
         if iteration % 10 == 0:
             say(f"training the intent model: iteration {iteration} (at most {params.max_iter})")
 
-    x, iterations = lbfgs(loss_and_grad, start, params.max_iter, params.tolerance, step)
+    coef, intercept, iterations = fit_softmax(matrix, target, k, params.c, start, params.max_iter, params.tolerance, step)
     say(f"training the intent model: done after {iterations} iterations")
-    return LinearModel(
-        classes=classes, vocabulary=vocab, idf=idf,
-        coef=np.ascontiguousarray(x[: f * k].reshape(f, k)), intercept=x[f * k :].copy(),
-    )
+    return LinearModel(classes=classes, vocabulary=vocab, idf=idf, coef=coef, intercept=intercept)
+
+
+def fit_softmax(
+    matrix, target: np.ndarray, k: int, c: float, start: np.ndarray | None = None, max_iter: int = 150,
+    tolerance: float = 1e-4, callback: Callable[[int], None] = lambda _: None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Multinomial logistic regression on rows of `matrix` (sparse or dense): weights (features, k), intercept (k,), iterations."""
+    n, f = matrix.shape
+    loss_and_grad = _objective(matrix, target, k, 1.0 / (c * n))
+    x, iterations = lbfgs(loss_and_grad, np.zeros(f * k + k, np.float32) if start is None else start, max_iter, tolerance, callback)
+    return np.ascontiguousarray(x[: f * k].reshape(f, k)), x[f * k :].copy(), iterations
 
 
 def lbfgs(function, x: np.ndarray, max_iter: int, tolerance: float, callback: Callable[[int], None], memory: int = 7):
@@ -150,7 +157,7 @@ def lbfgs(function, x: np.ndarray, max_iter: int, tolerance: float, callback: Ca
 def _objective(matrix, target: np.ndarray, k: int, penalty: float):
     """Mean softmax cross-entropy + penalty/2·|W|², and its gradient, in float32 (the arrays are the cost)."""
     n, f = matrix.shape
-    transposed = matrix.T.tocsr()
+    transposed = matrix.T.tocsr() if hasattr(matrix, "tocsr") else np.ascontiguousarray(matrix.T)
     rows = np.arange(n)
     onehot = np.zeros((n, k), np.float32)
     onehot[rows, target] = 1.0
