@@ -167,7 +167,7 @@ class Matcher:
         if intent is None:
             return match
         return Match(intent, match.score, self.intents.intents[intent].handoff, candidates, self.threshold, normalized,
-                     out_of_scope, self.oos_probability, match.near_exact, encoded)
+                     out_of_scope, self.oos_probability, match.near_exact, encoded=encoded)
 
     def _nearest(self, c: int, key: str, fuzzy: np.ndarray, nearest: dict[int, int]) -> None:
         found = process.extractOne(key, self._sorted[c], scorer=fuzz.ratio, processor=None)
