@@ -17,11 +17,14 @@ Both limits are tuned per set of intent files by `kefu eval --tune`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from intents.catalog import OUT_OF_SCOPE, IntentSet
+
+PIVOT = "en"  # the language of the top-level lists
 from intents.model import LinearModel
 from intents.encoder import MODEL_ID, EncoderStage
 from intents.modelstore import Calibration, load_calibration, load_or_train, load_or_train_encoder, model_name
@@ -38,6 +41,26 @@ EXACT = 96  # a fuzzy score this high is the same sentence as an example, typos 
 ENCODER_BELOW = 0.8  # it runs when the linear model gives no class (out_of_scope included) this probability
 ENCODER_WEIGHT = 0.5  # share of the encoder's probabilities in the mixed ones (CLINC150 likes 0.6-0.7, eval_en 0.4-0.5)
 TOP_K = 3  # intents whose examples the fuzzy stage reads: on eval_en and CLINC150 val, 2 to 10 decide the same (±1 row)
+
+
+def _pools(
+    pairs: list[tuple[str, Any]], keys: list[list[str]], position: dict[str, int]
+) -> dict[str, list[tuple[list[str], list[int]]]]:
+    """Per language: each intent's example keys in that language and in English, with their indices in
+    `keys`. A message is compared with the phrasings it could resemble, not with all the languages'."""
+    languages = {ex.language for _, ex in pairs}
+    pools: dict[str, list[tuple[list[str], list[int]]]] = {
+        language: [([], []) for _ in keys] for language in languages
+    }
+    seen = [0] * len(keys)
+    for intent, ex in pairs:
+        c = position[intent]
+        i, seen[c] = seen[c], seen[c] + 1
+        for language in languages if ex.language == PIVOT else (ex.language,):
+            pool_keys, indices = pools[language][c]
+            pool_keys.append(keys[c][i])
+            indices.append(i)
+    return pools
 
 
 def _sort_tokens(text: str) -> str:
@@ -114,6 +137,7 @@ class Matcher:
             self._exact.setdefault(key, (c, len(self._sorted[c])))
             self._sorted[c].append(key)
             self._originals[c].append(ex.text)
+        self._pools = _pools(pairs, self._sorted, position)  # the fuzzy stage's examples per language
         self._keywords: dict[str, list[int]] = {}
         for intent in intents.intents.values():
             for keyword in {self.normalizer(k) for k in intent.keywords} - {""}:
@@ -127,7 +151,9 @@ class Matcher:
         self.oos_probability = (oos_probability if oos_probability is not None
                                 else tuned.oos_probability if tuned else OOS_PROBABILITY)
 
-    def match(self, text: str) -> Match:
+    def match(self, text: str, language: str | None = None) -> Match:
+        """`language`: what the text is written in, when known; the fuzzy stage then compares it with
+        that language's and the English phrasings only (all of them otherwise)."""
         normalized = self.normalizer(text)
         if not normalized:
             return Match(None, 0.0, True, (), self.threshold, normalized, oos_probability=self.oos_probability)
@@ -139,9 +165,10 @@ class Matcher:
             probabilities = (1 - ENCODER_WEIGHT) * probabilities + ENCODER_WEIGHT * self.encoder.probabilities(normalized)
         fuzzy = np.zeros(len(self.classes))
         nearest: dict[int, int] = {}
+        pool = self._pools.get(language or "") or self._pools.get((language or "").split("-")[0])
         likely = np.argpartition(-probabilities, TOP_K)[:TOP_K] if len(self.classes) > TOP_K else range(len(self.classes))
         for c in likely:
-            self._nearest(int(c), key, fuzzy, nearest)
+            self._nearest(int(c), key, fuzzy, nearest, pool)
         if hit is not None:
             fuzzy[hit[0]], nearest[hit[0]] = 100.0, hit[1]
         combined = 100 * MODEL_WEIGHT * probabilities + (1 - MODEL_WEIGHT) * fuzzy + self._bonus(normalized)
@@ -155,7 +182,7 @@ class Matcher:
             out_of_scope = 1.0
         if self._oos is not None:
             combined[self._oos] = -1.0  # shown as out_of_scope, never chosen as an intent
-        top = self._top(combined, probabilities, key, fuzzy, nearest)
+        top = self._top(combined, key, fuzzy, nearest, pool)
         candidates = tuple(
             Candidate(intent=self.classes[c], score=round(float(combined[c]), 1), probability=float(probabilities[c]),
                       fuzzy=float(fuzzy[c]), example=self._originals[c][nearest[c]])
@@ -169,12 +196,18 @@ class Matcher:
         return Match(intent, match.score, self.intents.intents[intent].handoff, candidates, self.threshold, normalized,
                      out_of_scope, self.oos_probability, match.near_exact, encoded=encoded)
 
-    def _nearest(self, c: int, key: str, fuzzy: np.ndarray, nearest: dict[int, int]) -> None:
-        found = process.extractOne(key, self._sorted[c], scorer=fuzz.ratio, processor=None)
+    def _nearest(
+        self, c: int, key: str, fuzzy: np.ndarray, nearest: dict[int, int], pool: list[tuple[list[str], list[int]]] | None
+    ) -> None:
+        keys, indices = pool[c] if pool is not None else (self._sorted[c], None)
+        found = process.extractOne(key, keys, scorer=fuzz.ratio, processor=None)
         if found is not None:
-            fuzzy[c], nearest[c] = found[1], found[2]
+            fuzzy[c], nearest[c] = found[1], found[2] if indices is None else indices[found[2]]
 
-    def _top(self, combined: np.ndarray, probabilities: np.ndarray, key: str, fuzzy: np.ndarray, nearest: dict[int, int]) -> list[int]:
+    def _top(
+        self, combined: np.ndarray, key: str, fuzzy: np.ndarray, nearest: dict[int, int],
+        pool: list[tuple[list[str], list[int]]] | None,
+    ) -> list[int]:
         """The best three intents; one the fuzzy stage skipped gets its similarity now, which may reorder them."""
         while True:
             order = [int(c) for c in np.argsort(-combined, kind="stable")[:4] if c != self._oos][:3]
@@ -182,7 +215,9 @@ class Matcher:
             if not missing:
                 return order
             for c in missing:
-                self._nearest(c, key, fuzzy, nearest)
+                self._nearest(c, key, fuzzy, nearest, pool)
+                if c not in nearest:  # no phrasing of it in this language or English
+                    nearest[c] = 0
                 combined[c] = min(100.0, combined[c] + (1 - MODEL_WEIGHT) * fuzzy[c])
 
     def _bonus(self, normalized: str) -> np.ndarray | float:

@@ -52,13 +52,13 @@ async def understand(
     language = detection.language or previous or PIVOT
     flags: list[str] = []
     if base(language) == PIVOT:
-        return Understanding(language, detection, text, matcher.match(text), flags)
-    native = matcher.match(text)
+        return Understanding(language, detection, text, matcher.match(text, PIVOT), flags)
+    native = matcher.match(text, language)
     translated = await translator.translate(text[:MAX_PIVOT_CHARS], language, PIVOT)
     if translated is None:
         flags.append(TRANSLATION_FAILED)
         return Understanding(language, detection, text, native, flags, reading="native")
-    match, reading = combine(matcher, native, matcher.match(translated))
+    match, reading = combine(matcher, native, matcher.match(translated, PIVOT))
     return Understanding(language, detection, translated, match, flags, reading)
 
 
