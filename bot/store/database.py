@@ -15,11 +15,11 @@ import contextlib
 import hashlib
 import weakref
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -31,7 +31,7 @@ from bot.store.models import Conversation, Order, Rejected, StoredMessage, Trans
 from bot.store.outbox import OutboxStore
 from bot.store.privacy import Privacy
 from bot.store.reports import Reports
-from bot.store.views import row_view, snapshot, snapshots
+from bot.store.views import StoredMessage as StoredView, row_view, snapshot, snapshots
 from bot.store.sanitize import ERROR_LIMIT, LIMITS, MAX_STORED_CHARS, fit_message, fit_text, original_payload, storable_moment
 from bot.store.writes import Writes
 
@@ -40,6 +40,17 @@ __all__ = ["MAX_STORED_CHARS", "Received", "Store", "StoreError", "async_url"]
 LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one kefu process per conversation
 RECEIVED = "received"
 MESSAGES, CONVERSATIONS = StoredMessage.__table__, Conversation.__table__
+# The inbox's statements, built once: they run for every message (bench/throughput.py).
+_BY_EXTERNAL_ID = select(MESSAGES).where(
+    MESSAGES.c.channel == bindparam("channel"), MESSAGES.c.external_id == bindparam("external_id"))
+_CONVERSATION = select(CONVERSATIONS).where(
+    CONVERSATIONS.c.channel == bindparam("channel"), CONVERSATIONS.c.external_id == bindparam("external_id"))
+_NEW_CONVERSATION = insert(CONVERSATIONS).returning(*CONVERSATIONS.c)
+_NEW_MESSAGE = insert(MESSAGES).returning(MESSAGES.c.id)
+_EARLIER_UNDECIDED = select(MESSAGES.c.id).where(
+    MESSAGES.c.conversation_id == bindparam("conversation_id"), MESSAGES.c.status == RECEIVED,
+    MESSAGES.c.direction == "in", MESSAGES.c.id < bindparam("message_id"),
+).limit(1)
 
 
 def async_url(url: str) -> str:
@@ -72,17 +83,17 @@ async def _by_external_id(connection: Any, message: Message) -> Any:
     """The stored message this channel delivered before under the same id, if any."""
     if not message.external_id:
         return None
-    return (await connection.execute(select(MESSAGES).where(
-        MESSAGES.c.channel == message.channel, MESSAGES.c.external_id == message.external_id,
-    ))).mappings().first()
+    return (await connection.execute(
+        _BY_EXTERNAL_ID, {"channel": message.channel, "external_id": message.external_id}
+    )).mappings().first()
 
 
 async def _conversation(connection: Any, message: Message) -> Any:
     """The message's conversation (created on its first message), with what the channel says of
     the buyer's name and whereabouts (newest first) written in."""
-    found = (await connection.execute(select(CONVERSATIONS).where(
-        CONVERSATIONS.c.channel == message.channel, CONVERSATIONS.c.external_id == message.conversation,
-    ))).mappings().first()
+    found = (await connection.execute(
+        _CONVERSATION, {"channel": message.channel, "external_id": message.conversation}
+    )).mappings().first()
     known: dict[str, Any] = {}
     if message.sender_name and not (found and found["buyer_name"]):
         known["buyer_name"] = message.sender_name
@@ -91,10 +102,10 @@ async def _conversation(connection: Any, message: Message) -> Any:
     if message.country:
         known["country"] = message.country.upper()[:2]
     if found is None:
-        return (await connection.execute(insert(CONVERSATIONS).values(
+        return (await connection.execute(_NEW_CONVERSATION, dict(
             channel=message.channel, external_id=message.conversation, buyer=message.sender, state="bot",
             priority=0, misses=0, created_at=message.received_at, updated_at=message.received_at, **known,
-        ).returning(*CONVERSATIONS.c))).mappings().one()
+        ))).mappings().one()
     known = {key: value for key, value in known.items() if found[key] != value}
     if not known:
         return found
@@ -240,22 +251,25 @@ class Store(Writes, OutboxStore, Reports, Privacy):
                     conversation = await _row(connection, CONVERSATIONS, found["conversation_id"])
                     return Received(row_view(Conversation, conversation), row_view(StoredMessage, found), True)
                 conversation = await _conversation(connection, message)
-                stored = (await connection.execute(insert(MESSAGES).values(
+                values = dict(
                     conversation_id=conversation["id"], channel=message.channel, external_id=message.external_id,
                     direction="in", kind=message.kind.value, sender=message.sender, text=clip(message.text),
                     language=message.language_hint, status=RECEIVED, flags=[], raw=message.raw,
                     created_at=message.received_at,
-                ).returning(*MESSAGES.c))).mappings().one()
-                earlier = await connection.scalar(select(MESSAGES.c.id).where(
-                    MESSAGES.c.conversation_id == conversation["id"], MESSAGES.c.status == RECEIVED,
-                    MESSAGES.c.direction == "in", MESSAGES.c.id < stored["id"],
-                ).limit(1))
+                )
+                message_id = (await connection.execute(_NEW_MESSAGE, values)).scalar_one()
+                earlier = await connection.scalar(
+                    _EARLIER_UNDECIDED, {"conversation_id": conversation["id"], "message_id": message_id})
         except IntegrityError:  # the same delivery (or the same new conversation) racing in twice: the other won
             return await self.receive(original)
         if notes:
             changes = "stored with changes: " + "; ".join(notes)
             await self.keep_rejected(message.channel, original_payload(original), changes, message.received_at)
-        return Received(row_view(Conversation, conversation), row_view(StoredMessage, stored), False, earlier is not None)
+        stored = StoredView(**{column: None for column in StoredView.__dataclass_fields__} | values | {
+            "id": message_id, "handoff": False, "out_of_hours": False, "attempts": 0, "parts_sent": 0,
+            "created_at": values["created_at"].astimezone(timezone.utc),  # as the column gives it back
+        })  # what was just written, without reading it back
+        return Received(row_view(Conversation, conversation), stored, False, earlier is not None)
 
     async def keep(self, message: Message, *, direction: str = "in", status: str, flags: list[str]) -> bool:
         """Keep an incoming message that gets no answer (a machine's mail: status "machine"; a colleague's

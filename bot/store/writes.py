@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.conversation.states import Change, LostRace, State
@@ -84,12 +84,18 @@ def outbox_row(conversation: Conversation, item: Outgoing) -> dict[str, Any]:
     )
 
 
+_DECIDED = (
+    update(MESSAGES).where(MESSAGES.c.id == bindparam("message_id"), MESSAGES.c.status == "received")
+)  # built once: it runs for every message
+_OUTBOX_ROW = insert(MESSAGES).returning(MESSAGES.c.id)
+
+
 async def write_outbox(
     connection: AsyncSession | AsyncConnection, conversation: Conversation, outgoing: list[Outgoing] | tuple[Outgoing, ...]
 ) -> list[int]:
     """Write outbox rows inside the caller's transaction; their ids, in order."""
     return [
-        (await connection.execute(insert(MESSAGES).values(outbox_row(conversation, item)).returning(MESSAGES.c.id))).scalar_one()
+        (await connection.execute(_OUTBOX_ROW, outbox_row(conversation, item))).scalar_one()
         for item in outgoing
     ]
 
@@ -116,10 +122,7 @@ class Writes:
                 await apply_change(connection, conversation.id, change, version)
             if finish is not None:
                 message_id, values = finish
-                decided = await connection.execute(
-                    update(MESSAGES).where(MESSAGES.c.id == message_id, MESSAGES.c.status == "received")
-                    .values(**_clipped(values))
-                )
+                decided = await connection.execute(_DECIDED.values(**_clipped(values)), {"message_id": message_id})
                 if decided.rowcount != 1:
                     raise AlreadyDecided(message_id)
             return await write_outbox(connection, conversation, outgoing)
