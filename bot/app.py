@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from dataclasses import dataclass, field
 
-from bot.brain import BrainHolder, load_brain
+from bot.brain import BrainHolder
 from bot.config import Settings
 from bot.language.detect import LanguageDetector
 from bot.language.models import ModelProcess
-from bot.processes import process_pool, terminate
 from bot.conversation.pipeline import Pipeline
+from bot.reload import Reloader
 from bot.store.database import Store
 from bot.language.safeguard import load_glossary
 from bot.language.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
@@ -39,53 +38,6 @@ def configured_translator(settings: Settings, spec: str | None = None) -> Transl
     return translator
 
 
-log = logging.getLogger(__name__)
-RELOAD_CHECK_SECONDS = 2.0
-
-
-async def watch_brains(brains: BrainHolder, every: float = RELOAD_CHECK_SECONDS) -> None:
-    """Reload intents, answers and facts when their files change; the old brain answers meanwhile.
-
-    Retraining the matcher takes seconds of scikit-learn, parts of which hold the GIL for
-    half a second and more: a thread would still stall the channels. So the new set is
-    trained in a process of its own, which leaves the model in the cache, and the reload
-    (in a thread) only reads it. A broken file keeps the old brain (BrainHolder logs why).
-    """
-    while True:
-        await asyncio.sleep(every)
-        try:
-            if brains.changed():
-                await train_elsewhere(brains.settings)
-            await asyncio.to_thread(brains.refresh)
-        except Exception:  # noqa: BLE001 - the watcher must outlive any surprise
-            log.exception("reloading the intent and answer files failed")
-
-
-async def train_elsewhere(settings: Settings) -> None:
-    """Load (and so train and cache) the brain for `settings` in a child process.
-
-    Failures are only logged: the reload that follows trains in a thread instead.
-    """
-    pool = process_pool(background=True)
-    try:
-        await asyncio.wrap_future(pool.submit(_train, settings))
-    except asyncio.CancelledError:
-        terminate(pool)  # kefu is stopping: do not wait for the training
-        raise
-    except Exception as exc:  # noqa: BLE001 - a crashed trainer only costs the stall it was meant to avoid
-        log.warning("training the new intents in a separate process failed (%s); training in this one", exc)
-    await asyncio.to_thread(pool.shutdown)  # joins the child (a second or so): not on the loop
-
-
-def _train(settings: Settings) -> None:
-    from bot.datafiles import DataError
-
-    try:
-        load_brain(settings)
-    except DataError:
-        pass  # the reload reports it, with file and line
-
-
 @dataclass
 class App:
     settings: Settings
@@ -93,6 +45,14 @@ class App:
     brains: BrainHolder
     pipeline: Pipeline
     watcher: asyncio.Task | None = field(default=None, repr=False)
+    reloader: Reloader | None = field(default=None, repr=False)  # None: made on first use (see `reloads`)
+
+    @property
+    def reloads(self) -> Reloader:
+        """What reloads the brains (and tells how far a retraining is), the watcher's when it runs."""
+        if self.reloader is None:
+            self.reloader = Reloader(self.brains)
+        return self.reloader
 
     async def close(self) -> None:
         if self.watcher is not None:
@@ -110,8 +70,9 @@ async def build_app(
     memory = MemoryTranslator(configured_translator(settings, translator), store, clock=_now)
     detector = make_detector(settings, warm=warm, english_words=brains.brain.matcher.words("en"))
     pipeline = Pipeline(store, brains, detector, memory, settings)
-    watcher = asyncio.create_task(watch_brains(brains), name="kefu-reload") if watch else None
-    return App(settings, store, brains, pipeline, watcher)
+    reloader = Reloader(brains)
+    watcher = asyncio.create_task(reloader.watch(), name="kefu-reload") if watch else None
+    return App(settings, store, brains, pipeline, watcher, reloader)
 
 
 def _now():

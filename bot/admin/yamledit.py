@@ -11,6 +11,7 @@ result again, and by the caller loading the whole folder.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -26,7 +27,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.datafiles import DataError
 from bot.admin.findings import shown_path
-from intents.catalog import list_files, load_intents
+from intents.catalog import LANGUAGE_DIR, Intent, IntentSet, list_files, load_intents
 from intents.normalize import normalize
 
 
@@ -42,40 +43,108 @@ class Added:
     line: int
 
 
-def add_example(intents_dir: Path, intent_id: str, text: str, file: Path | None = None) -> Added:
-    """Append `text` to the examples of `intent_id`; the lists must load before and after."""
+def add_example(intents_dir: Path, intent_id: str, text: str, file: Path | None = None, language: str | None = None) -> Added:
+    """Append `text` to the examples of `intent_id`; the lists must load before and after.
+
+    `language` (not English, no `file`): the native phrasings of that language, in
+    `<language>/`: the file that already lists the intent, else the one named like the
+    file defining it (`es/presale.yaml`), with a new entry for the intent (created if need be).
+    """
     text = " ".join(text.split())
     if not normalize(text):
         raise Refused(f"{text!r} has no words to match on; write the example as a buyer would")
+    if language is not None and not LANGUAGE_DIR.match(language):
+        raise Refused(f"{language!r} is not a language code like es, ru or zh-cn")
     try:
         intents = load_intents(intents_dir)
     except DataError as exc:
         raise Refused(f"the intent lists do not load, fix this first: {exc}") from None
+    intent = _known_intent(intents, intent_id)
+    _refuse_known_text(intents, intent_id, text)
+    assert intent.path is not None  # every loaded intent knows its file
+    native = file is None and language not in (None, "en")
+    path = _native_file(intents_dir, intent_id, intent.path, language) if native else _target(intents_dir, intent.path, file)
+    original = path.read_bytes() if path.exists() else None
+    folder_existed = path.parent.is_dir()
+    if _lists_intent(path, intent_id):
+        edit = insert_example
+    elif path.parent.resolve() != intents_dir.resolve():  # native phrasings: a new entry for the intent
+        edit = append_entry
+    else:
+        raise DataError(path, None, f"no intent {intent_id!r} in this file")
+    try:
+        line = edit(path, intent_id, text)
+        load_intents(intents_dir)
+    except DataError as exc:
+        _undo(path, original, folder_existed)
+        raise Refused(f"the lists would not load after the edit, so {path} is unchanged: {exc}") from None
+    return Added(intent_id, text, path, line)
+
+
+def _known_intent(intents: IntentSet, intent_id: str) -> Intent:
     intent = intents.intents.get(intent_id)
     if intent is None:
         close = process.extractOne(intent_id, list(intents.intents), scorer=fuzz.ratio, score_cutoff=75)
         hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(intents.intents))}"
         raise Refused(f"unknown intent {intent_id!r} ({hint})")
+    return intent
+
+
+def _refuse_known_text(intents: IntentSet, intent_id: str, text: str) -> None:
     normalized = normalize(text)
     for owner, example in intents.examples():
         if normalize(example.text) == normalized:
             conflict = "" if owner == intent_id else ": the same sentence under two intents is a conflict"
             raise Refused(f"{shown_path(example.path)}:{example.line}: {text!r} is already an example of {owner!r} "
                           f"(as {example.text!r}){conflict}")
-    path = _target(intents_dir, intent.path, file)
-    original = path.read_bytes()
-    line = insert_example(path, intent_id, text)
+
+
+def _native_file(intents_dir: Path, intent_id: str, defined_in: Path, language: str) -> Path:
+    folder = intents_dir / language
+    for path in sorted(folder.glob("*.yaml")):
+        if _lists_intent(path, intent_id):
+            return path
+    return folder / defined_in.name
+
+
+def _lists_intent(path: Path, intent_id: str) -> bool:
+    """Whether the file has an entry for the intent (an unreadable file is left to the edit to report)."""
+    if not path.is_file():
+        return False
     try:
-        load_intents(intents_dir)
+        _examples_node(_compose(path.read_text(encoding="utf-8"), path), intent_id, path)
     except DataError as exc:
+        return "no intent" not in exc.problem
+    return True
+
+
+def append_entry(path: Path, intent_id: str, text: str) -> int:
+    """Add `- id: intent_id` with one example at the end of a (possibly new) native-phrasings file."""
+    source = path.read_text(encoding="utf-8") if path.exists() else (
+        f"# {path.parent.name}: native phrasings of intents defined in ../{path.name}\n")
+    newline = "\r\n" if "\r\n" in source else "\n"
+    if source and not source.endswith(("\n", "\r")):
+        source += newline
+    entry = [f"- id: {_scalar(intent_id, flow=False)}", "  examples:", f"    - {_scalar(text, flow=False)}"]
+    updated = source + newline.join(entry) + newline
+    _verify(updated, path, intent_id, text)
+    path.parent.mkdir(exist_ok=True)
+    _write(path, updated)
+    return updated.count("\n")
+
+
+def _undo(path: Path, original: bytes | None, folder_existed: bool) -> None:
+    if original is not None:
         path.write_bytes(original)
-        raise Refused(f"the lists would not load after the edit, so {path} is unchanged: {exc}") from None
-    return Added(intent_id, text, path, line)
+        return
+    path.unlink(missing_ok=True)
+    if not folder_existed:
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
 
 
-def _target(intents_dir: Path, defined_in: Path | None, file: Path | None) -> Path:
+def _target(intents_dir: Path, defined_in: Path, file: Path | None) -> Path:
     if file is None:
-        assert defined_in is not None  # every loaded intent knows its file
         return defined_in
     known = {p.resolve(): p for p in list_files(intents_dir)}
     if file.resolve() not in known:
@@ -161,7 +230,8 @@ def _write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        # a new file: the folder's read and write bits (a 755 folder, a 644 file)
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else path.parent.stat().st_mode & 0o666)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

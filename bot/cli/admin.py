@@ -101,6 +101,9 @@ def intents_add_example(
     text: str = typer.Argument(..., help="The example, as a buyer would write it."),
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="The intent file to edit (default: where the intent is defined; "
                                         "use it for a language folder, e.g. intents/lists/es/presale.yaml).", show_default=False),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="The example's language (e.g. es): it goes to "
+                                           "that language's folder, in a new entry when the intent has none there yet.",
+                                           show_default=False),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Append an example to an intent, keeping the file's comments, order and quoting."""
@@ -109,7 +112,7 @@ def intents_add_example(
 
     settings = settings_or_exit(config)
     try:
-        added = add_example(settings.intents_dir, intent, text, file)
+        added = add_example(settings.intents_dir, intent, text, file, language)
     except (Refused, DataError) as exc:
         raise fail(str(exc))
     console.print(f"{shown_path(added.path)}:{added.line}: added {added.text!r} to {added.intent}", highlight=False, soft_wrap=True)

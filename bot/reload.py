@@ -1,0 +1,140 @@
+"""Reloading what the bot knows while it answers: the watcher of `kefu run`, and the admin pages' "retrain now".
+
+Retraining the matcher takes seconds of scikit-learn, parts of which hold the GIL for
+half a second and more: a thread would still stall the channels. So the new set is
+trained in a process of its own, which leaves the model in the cache, and the reload
+(in a thread) only reads it. The old brain answers until the new one is in place; a
+broken file keeps the old brain (BrainHolder logs why). One reload runs at a time, and
+its phase is kept for whoever shows progress (the admin pages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+from bot.brain import BrainHolder, load_brain
+from bot.config import Settings
+from bot.processes import process_pool, terminate
+
+log = logging.getLogger(__name__)
+RELOAD_CHECK_SECONDS = 2.0
+
+# Phases of a reload, in order; READY and FAILED are where one ends.
+WAITING, TRAINING, LOADING, READY, FAILED = "waiting", "training", "loading", "ready", "failed"
+
+
+@dataclass(frozen=True)
+class ReloadStatus:
+    phase: str = READY
+    started_at: datetime | None = None  # the current (or last) reload
+    finished_at: datetime | None = None
+    error: str | None = None  # FAILED: the file and line the lists broke at
+    intents: int = 0  # of the brain answering now
+    examples: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return self.phase in (WAITING, TRAINING, LOADING)
+
+    def seconds(self, now: datetime) -> float | None:
+        """How long the current reload has run, or the last one took."""
+        if self.started_at is None:
+            return None
+        return ((self.finished_at if not self.busy and self.finished_at else now) - self.started_at).total_seconds()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Reloader:
+    """Reloads `brains` when their files changed: every few seconds, and at once when asked."""
+
+    def __init__(self, brains: BrainHolder, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.brains, self.clock = brains, clock
+        self._lock = asyncio.Lock()
+        self._asked = asyncio.Event()
+        self._watching = False
+        self._task: asyncio.Task | None = None
+        self.status = self._counted(ReloadStatus())
+
+    def _counted(self, status: ReloadStatus) -> ReloadStatus:
+        intents = self.brains.brain.intents
+        return replace(status, intents=len(intents.ids), examples=len(intents.examples()))
+
+    def request(self) -> None:
+        """The files were just edited (an admin added an example): reload now rather than at the next check."""
+        if not self.status.busy:
+            self.status = replace(self.status, phase=WAITING, started_at=self.clock(), finished_at=None, error=None)
+        if self._watching:
+            self._asked.set()
+        elif self._task is None or self._task.done():  # no watcher in this process: one reload of its own
+            self._task = asyncio.get_running_loop().create_task(self.reload(), name="kefu-reload-now")
+
+    async def reload(self) -> bool:
+        """Train (elsewhere) and load the files if they changed; True when a new brain is in place."""
+        async with self._lock:
+            started = self.status.started_at if self.status.phase == WAITING else self.clock()
+            if self.brains.changed():
+                self.status = replace(self.status, phase=TRAINING, started_at=started, finished_at=None, error=None)
+                await train_elsewhere(self.brains.settings)
+                self.status = replace(self.status, phase=LOADING)
+            reloaded = await asyncio.to_thread(self.brains.refresh)
+            if reloaded or self.status.busy:
+                error = self.brains.last_error
+                self.status = self._counted(ReloadStatus(
+                    FAILED if error and not reloaded else READY, started, self.clock(),
+                    str(error) if error and not reloaded else None,
+                ))
+            return reloaded
+
+    async def watch(self, every: float = RELOAD_CHECK_SECONDS) -> None:
+        """Check every `every` seconds (or when asked) until cancelled."""
+        self._watching = True
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self._asked.wait(), timeout=every)
+                except asyncio.TimeoutError:
+                    pass
+                self._asked.clear()
+                try:
+                    await self.reload()
+                except Exception:  # noqa: BLE001 - the watcher must outlive any surprise
+                    log.exception("reloading the intent and answer files failed")
+        finally:
+            self._watching = False
+
+
+async def watch_brains(brains: BrainHolder, every: float = RELOAD_CHECK_SECONDS) -> None:
+    """Reload intents, answers and facts when their files change; the old brain answers meanwhile."""
+    await Reloader(brains).watch(every)
+
+
+async def train_elsewhere(settings: Settings) -> None:
+    """Load (and so train and cache) the brain for `settings` in a child process at background priority.
+
+    Failures are only logged: the reload that follows trains in a thread instead.
+    """
+    pool = process_pool(background=True)
+    try:
+        await asyncio.wrap_future(pool.submit(_train, settings))
+    except asyncio.CancelledError:
+        terminate(pool)  # kefu is stopping: do not wait for the training
+        raise
+    except Exception as exc:  # noqa: BLE001 - a crashed trainer only costs the stall it was meant to avoid
+        log.warning("training the new intents in a separate process failed (%s); training in this one", exc)
+    await asyncio.to_thread(pool.shutdown)  # joins the child (a second or so): not on the loop
+
+
+def _train(settings: Settings) -> None:
+    from bot.datafiles import DataError
+
+    try:
+        load_brain(settings)
+    except DataError:
+        pass  # the reload reports it, with file and line
