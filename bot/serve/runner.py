@@ -11,6 +11,7 @@ pipeline for handoffs and sends agents' replies through the buyer channels.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from datetime import timedelta
@@ -20,6 +21,7 @@ from adapters.base import Channel, Handler
 from bot.app import App
 from bot.desk.actions import AgentDesk
 from bot.orders.notices import write_notices
+from bot.serve.health import HealthReporter
 from bot.serve.leader import Leadership
 from bot.serve.outbox import OutboxSender
 from bot.serve.retention import apply_retention
@@ -131,16 +133,20 @@ class Runner:
         if not names:
             raise NothingToRun(NOTHING_CONFIGURED)
         pipeline = kefu.pipeline
+        self.health = HealthReporter(kefu.store, names, pipeline.clock)
+        handle = self.health.watching(pipeline.handle)
         self.channels: dict[str, Channel] = {
-            name: make_channel(name, pipeline.handle, self._help_text, self.environ) for name in names
+            name: make_channel(name, handle, self._help_text, self.environ) for name in names
         }
-        for channel in self.channels.values():
+        for name, channel in self.channels.items():
             channel.reject = pipeline.reject  # what a channel cannot read is kept in the store
             channel.keep = kefu.store.keep  # what a channel will not answer (machines' mail, colleagues' notes) too
+            channel.trouble = functools.partial(self.health.trouble, name)
         self.sender = OutboxSender(
             kefu.store, self.channels, pipeline.clock,
             give_up_after=timedelta(minutes=kefu.settings.give_up_sending_minutes),
         )
+        self.health.sent, self.sender.trouble = self.sender.last_sent, self.health.trouble
         pipeline.written.append(self.sender.wake)
         self.desk = AgentDesk(
             kefu.store, kefu.brains, pipeline.detector, pipeline.translator, kefu.settings, pipeline.clock, self.sender.wake
@@ -221,6 +227,7 @@ class Runner:
         ]
         tasks += [
             asyncio.create_task(self.sender.run(), name="kefu-outbox"),
+            asyncio.create_task(self.health.run(), name="kefu-health"),
             asyncio.create_task(self.leadership.campaign(), name="kefu-leadership"),
             asyncio.create_task(self._lead(), name="kefu-leader"),
         ]

@@ -174,3 +174,16 @@ class PrivacySalt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
+
+
+class ChannelHealth(Base):
+    """How a running channel is doing, reported by every `kefu run` process that serves it (bot/serve/health.py)."""
+
+    __tablename__ = "channel_health"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the last report: running while this is recent
+    last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last buyer message it took in
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last outbox row it delivered
+    last_error: Mapped[str | None] = mapped_column(Text)  # the last failure: a lost connection, a refused send
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
