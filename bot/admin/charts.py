@@ -32,10 +32,16 @@ class Bar:
     text: str  # shown after the bar (a count, a share, a duration)
 
 
+HEADING = 24  # the title's line above the chart
+
+
 def _svg(title: str, height: int, body: list[str], css_class: str) -> Markup:
+    height += HEADING
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css_class}" role="img" viewBox="0 0 {WIDTH} {height}" '
-            f'width="{WIDTH}" height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>')
-    return Markup(head + "".join(body) + "</svg>")
+            f'width="{WIDTH}" height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+            f'<text x="0" y="15" font-family="sans-serif" font-size="14" font-weight="bold">{escape(title)}</text>'
+            f'<g transform="translate(0,{HEADING})">')
+    return Markup(head + "".join(body) + "</g></svg>")
 
 
 def _empty(title: str, nothing: str) -> Markup:

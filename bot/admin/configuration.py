@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy.engine import make_url
 
@@ -100,6 +100,3 @@ def settings_view(settings: Settings) -> list[tuple[str, str]]:
         ("retention_days", f"{settings.retention_days} ({settings.retention_mode})" if settings.retention_days else "0 (off)"),
     ]
 
-
-def ago(moment: datetime | None, now: datetime) -> timedelta | None:
-    return None if moment is None else now - moment
