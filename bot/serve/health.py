@@ -34,12 +34,7 @@ class HealthReporter:
 
     def watching(self, handle: Handler) -> Handler:
         """The handler, noting each message it took in (stored: received for good)."""
-        async def handled(message: Message, style: Style | None = None, **options) -> Reply:  # type: ignore[no-untyped-def]
-            reply = await handle(message, style, **options)
-            self.received[message.channel] = self.clock()
-            return reply
-
-        return handled
+        return _Watched(handle, self)
 
     def trouble(self, channel: str, error: str) -> None:
         self.errors[channel] = (self.clock(), error)
@@ -59,3 +54,15 @@ class HealthReporter:
             except Exception:  # noqa: BLE001 - a database hiccup costs one report, never a channel
                 log.exception("could not report the channels' health")
             await asyncio.sleep(every)
+
+
+class _Watched:
+    """A channel's handler that tells the reporter what came in; `handle` is the one it wraps."""
+
+    def __init__(self, handle: Handler, reporter: HealthReporter) -> None:
+        self.handle, self.reporter = handle, reporter
+
+    async def __call__(self, message: Message, style: Style | None = None, **options: object) -> Reply:
+        reply = await self.handle(message, style, **options)  # type: ignore[call-arg]
+        self.reporter.received[message.channel] = self.reporter.clock()
+        return reply
