@@ -38,14 +38,14 @@ def routes(web: Any) -> list[Route]:
         return [(label, (await understand(text, detector=pipeline.detector, translator=pipeline.translator, matcher=matcher)).match)
                 for label, text in rows]
 
-    async def rows_of(form: Any, ui: Any) -> tuple[str, list[tuple[str, str]]]:
+    async def rows_of(form: Any, _: Any) -> tuple[str, list[tuple[str, str]]]:
         upload = form.get("file")
         if form.get("source") == "upload":
             if not isinstance(upload, UploadFile) or not upload.filename:
-                raise ValueError(ui("Choose a TSV file to upload."))
+                raise ValueError(_("Choose a TSV file to upload."))
             data = await upload.read(MAX_UPLOAD + 1)
             if len(data) > MAX_UPLOAD:
-                raise ValueError(ui("The file is larger than {size} MB.", size=MAX_UPLOAD // 1_000_000))
+                raise ValueError(_("The file is larger than {size} MB.", size=MAX_UPLOAD // 1_000_000))
             name = Path(upload.filename).name
             return name, parse_tsv(data, Path(name))
         return SHIPPED.name, read_tsv(SHIPPED)

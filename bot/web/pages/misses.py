@@ -29,19 +29,19 @@ NAV = [Nav("/admin/misses", N_("Misses"), "admin", order=60)]
 SHOWN = 50  # groups on the page, most frequent first
 
 
-def retraining_text(status: ReloadStatus, ui: Interface, now: Any) -> str:
+def retraining_text(status: ReloadStatus, _: Interface, now: Any) -> str:
     seconds = round(status.seconds(now) or 0)
     if status.phase == WAITING:
-        return ui("Retraining will start in a moment; the bot answers with the current model.")
+        return _("Retraining will start in a moment; the bot answers with the current model.")
     if status.phase in (TRAINING, LOADING):
-        return ui("Retraining in the background ({seconds} s); the bot answers with the previous model until the new one is "
+        return _("Retraining in the background ({seconds} s); the bot answers with the previous model until the new one is "
                   "ready.", seconds=seconds)
     if status.phase == FAILED:
-        return ui("The intent lists do not load, so the bot goes on with the previous model: {error}", error=status.error or "")
+        return _("The intent lists do not load, so the bot goes on with the previous model: {error}", error=status.error or "")
     if status.finished_at is not None:
-        return ui("The model is up to date: {intents} intents, {examples} examples (retrained in {seconds} s).",
+        return _("The model is up to date: {intents} intents, {examples} examples (retrained in {seconds} s).",
                   intents=status.intents, examples=status.examples, seconds=seconds)
-    return ui("The model is up to date: {intents} intents, {examples} examples.", intents=status.intents, examples=status.examples)
+    return _("The model is up to date: {intents} intents, {examples} examples.", intents=status.intents, examples=status.examples)
 
 
 def routes(web: Any) -> list[Route]:
@@ -50,8 +50,8 @@ def routes(web: Any) -> list[Route]:
     async def show(request: Request, outcomes: list[Any] | None = None, intent: str | None = None) -> Response:
         chosen, start = period(request, web.clock())
         brain = web.kefu.brains.brain
-        groups = group_misses(await fetch_misses(web.store, start), brain.matcher)
-        ui = ui_of(request)
+        # grouping compares every wording and asks the matcher about each group: off the event loop
+        groups = await asyncio.to_thread(group_misses, await fetch_misses(web.store, start), brain.matcher)
         status = web.kefu.reloads.status
         return web.render(
             request, "admin_misses.html", periods=PERIODS, chosen=chosen, total=sum(g.count for g in groups),
@@ -59,7 +59,7 @@ def routes(web: Any) -> list[Route]:
             intents=sorted(brain.intents.ids) + [OUT_OF_SCOPE], taught=intent,
             outcomes=[(o.language, o.text, f"{shown_path(o.added.path)}:{o.added.line}" if o.added else None, o.refused)
                       for o in outcomes or []],
-            retraining=retraining_text(status, ui, web.clock()), busy=status.busy,
+            retraining=retraining_text(status, ui_of(request), web.clock()), busy=status.busy,
         )
 
     @require_admin
