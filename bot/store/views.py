@@ -29,10 +29,12 @@ Order = _view_of(models.Order)
 Rejected = _view_of(models.Rejected)
 TranslationMemory = _view_of(models.TranslationMemory)
 PrivacyAudit = _view_of(models.PrivacyAudit)
+Account = _view_of(models.Account)
 
 _VIEWS = {
     models.Conversation: Conversation, models.StoredMessage: StoredMessage, models.Order: Order,
     models.Rejected: Rejected, models.TranslationMemory: TranslationMemory, models.PrivacyAudit: PrivacyAudit,
+    models.Account: Account,
 }
 _FIELDS = {model: [field.name for field in dataclasses.fields(view)] for model, view in _VIEWS.items()}
 
