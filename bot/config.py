@@ -42,6 +42,8 @@ class Settings:
     retention_mode: str = "anonymise"  # anonymise (counts and intents stay for stats) | delete
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-channel settings (see README)
     glossary: Glossary = field(default_factory=Glossary)  # names and terms translation must keep (see README)
+    web_host: str = "127.0.0.1"  # the web workspace (`kefu web`, and inside `kefu run`)
+    web_port: int = 8780
     source: Path | None = None
 
     @property
@@ -55,6 +57,8 @@ ENV = {
     "replies_dir": "KEFU_REPLIES_DIR",
     "translator": "KEFU_TRANSLATOR",
     "agent_language": "KEFU_AGENT_LANGUAGE",
+    "web_host": "KEFU_WEB_HOST",
+    "web_port": "KEFU_WEB_PORT",
 }
 
 

@@ -57,7 +57,7 @@ async def _reset_postgres(url: str) -> None:
 
     engine = create_async_engine(async_url(url))
     async with engine.begin() as conn:
-        for table in ("messages", "translations", "orders", "rejected", "conversations", "privacy_audit", "privacy_salt", "channel_health", "alembic_version"):
+        for table in ("messages", "translations", "orders", "rejected", "conversations", "privacy_audit", "privacy_salt", "accounts", "web_keys", "channel_health", "alembic_version"):
             await conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     await engine.dispose()
 

@@ -185,4 +185,4 @@ def main() -> None:
 
 
 # Command groups live in their own modules; importing them registers them on `app`.
-from bot.cli import admin, ops, privacy  # noqa: E402,F401
+from bot.cli import admin, agents, ops, privacy  # noqa: E402,F401

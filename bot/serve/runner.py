@@ -17,6 +17,7 @@ import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from adapters.asgi import AsgiServer
 from adapters.base import Channel, Handler
 from bot.app import App
 from bot.desk.actions import AgentDesk
@@ -127,8 +128,10 @@ class Runner:
     getUpdates, IMAP), runs the desks and housekeeping.
     """
 
-    def __init__(self, kefu: App, names: list[str], environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, kefu: App, names: list[str], environ: Mapping[str, str] | None = None, web: bool = True) -> None:
         self.kefu = kefu
+        self.serve_web = web  # the web workspace, on web_host:web_port (every worker: the port is shared)
+        self.web: AsgiServer | None = None
         self.environ = dict(os.environ) if environ is None else environ
         if not names:
             raise NothingToRun(NOTHING_CONFIGURED)
@@ -220,6 +223,19 @@ class Runner:
         tasks.append(asyncio.create_task(self._housekeeping(), name="kefu-housekeeping"))
         await _all(tasks)
 
+    async def _web(self) -> None:
+        """The web workspace; a port it cannot have costs the workspace, never the channels."""
+        from bot.web.app import create_app
+
+        settings = self.kefu.settings
+        self.web = AsgiServer(await create_app(self.kefu, written=self.sender.wake), settings.web_host, settings.web_port, "web workspace")
+        try:
+            self.web.bind()
+        except OSError as exc:
+            log.error("the web workspace is not served: cannot listen on %s:%d (%s)", settings.web_host, settings.web_port, exc)
+            return
+        await self.web.serve()
+
     async def run(self) -> None:
         tasks = [
             asyncio.create_task(ch.serve_forever(), name=f"kefu-{name}")
@@ -231,6 +247,8 @@ class Runner:
             asyncio.create_task(self.leadership.campaign(), name="kefu-leadership"),
             asyncio.create_task(self._lead(), name="kefu-leader"),
         ]
+        if self.serve_web:
+            tasks.append(asyncio.create_task(self._web(), name="kefu-web"))
         log.info("kefu is serving: %s", ", ".join([*self.channels, *(f"{name} desk" for name in self.desks)]))
         await _all(tasks)
 

@@ -24,7 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.message import Message
+from bot.store.accounts import Accounts
 from bot.store.health import Health
+from bot.store.inbox import InboxReads
 from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 from bot.store.outbox import OutboxStore
@@ -83,7 +85,7 @@ def _sqlite_serialized(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class Store(Writes, OutboxStore, Reports, Privacy, Health):
+class Store(Writes, OutboxStore, Reports, Privacy, Accounts, InboxReads, Health):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)

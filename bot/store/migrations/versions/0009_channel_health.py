@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0009'
-down_revision = '0007'  # TEMP until web-agent's 0008 is merged
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
