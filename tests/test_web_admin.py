@@ -56,6 +56,8 @@ async def buyers_ask(web: Workspace, *texts: str, channel: str = "console") -> N
 
 
 async def test_agents_and_strangers_never_reach_the_admin_pages_or_actions(web: Workspace) -> None:
+    lists = web.kefu.settings.intents_dir
+    before = {path: path.read_bytes() for path in lists.rglob("*.yaml")}
     agent = await web.client("lina")
     stranger = web.anonymous()
     csrf = await web.csrf(agent)
@@ -64,18 +66,19 @@ async def test_agents_and_strangers_never_reach_the_admin_pages_or_actions(web: 
         assert denied.status_code == 403 and "for admins" in denied.text, path
         assert (await stranger.get(path)).headers["location"].startswith("/signin?next=")
     for path in ADMIN_ACTIONS:
-        assert (await agent.post(path, data={"csrf": csrf, "intent": "thanks", "english": "cheers mate"})).status_code == 403
+        assert (await agent.post(path, data={"csrf": csrf, "intent": "thanks", "english": "much obliged, lamp seller"})).status_code == 403
     inbox = (await agent.get("/")).text
     assert not any(f'href="{path}"' in inbox for path in ADMIN_PAGES)
-    assert "cheers mate" not in (web.kefu.settings.intents_dir / "smalltalk.yaml").read_text(encoding="utf-8")
+    assert {path: path.read_bytes() for path in lists.rglob("*.yaml")} == before
 
     admin = await web.client("boss", role="admin")
     home = (await admin.get("/")).text
     for path in ADMIN_PAGES[:4]:
         assert f'href="{path}"' in home
         assert (await admin.get(path)).status_code == 200, path
-    refused = await admin.post("/admin/misses", data={"intent": "thanks", "english": "cheers mate"})  # no CSRF token
+    refused = await admin.post("/admin/misses", data={"intent": "thanks", "english": "much obliged, lamp seller"})  # no CSRF token
     assert refused.status_code == 403
+    assert {path: path.read_bytes() for path in lists.rglob("*.yaml")} == before
 
 
 async def test_an_admin_turns_a_group_of_misses_into_an_example_and_the_bot_learns_it(web: Workspace) -> None:
