@@ -43,14 +43,18 @@ def served(tmp_path: Path, settings: Any, brain: Any, warm_detector: Any, desk_t
         store = await Store.open(f"sqlite:///{tmp_path / 'kefu.db'}")
         brains = BrainHolder(own, brain)
         pipeline = Pipeline(store, brains, warm_detector, MemoryTranslator(TableTranslator(desk_table), store, utcnow), own)
-        for number, text in enumerate(ASKED):
-            await pipeline.handle(buyer_message(text, channel="telegram" if number % 2 else "console",
-                                                conversation=f"b-{number}", at=IN_HOURS + timedelta(minutes=number)))
         for name, role in (("lina", "agent"), ("boss", "admin")):
             await add(store, name, role, PASSWORD, "en")
         return await create_app(App(own, store, brains, pipeline), secret="browser-test", live_every=0.1), store.close
 
+    async def ask() -> None:  # the buyers, apart from the setup: each call has its own time limit
+        pipeline = server.app.state.web.kefu.pipeline
+        for number, text in enumerate(ASKED):
+            await pipeline.handle(buyer_message(text, channel="telegram" if number % 2 else "console",
+                                                conversation=f"b-{number}", at=IN_HOURS + timedelta(minutes=number)))
+
     with Served(setup) as server:
+        server.call(ask(), timeout=60)
         yield server
 
 
