@@ -170,6 +170,7 @@ async def test_the_settings_page_shows_facts_hours_and_each_channels_health(web:
     assert '<td class="pending">1</td>' in page
     assert "NetworkError: &lt;b&gt;timed out&lt;/b&gt;" in page
     assert "Sunrise Trading" in page and "Asia/Shanghai" in page and "dispatch_days" in page
+    assert f"sqlite+aiosqlite:///{web.kefu.store.engine.url.database}" in page  # the database in use
     assert "the team is in" in page  # Monday 10:00 in Shanghai
     assert '<p class="dates holidays">—</p>' in page and "33 earlier holidays are in the file too." in page  # none left in 2026
 
@@ -179,3 +180,11 @@ async def test_chinese_admins_read_the_admin_pages_in_chinese(web: Workspace) ->
     for path, words in (("/admin/misses", "未能回答"), ("/admin/stats", "转人工"), ("/admin/settings", "渠道"), ("/admin/eval", "评估")):
         page = await admin.get(path)
         assert words in page.text, path
+
+
+def test_the_settings_never_show_a_database_password(settings) -> None:
+    from bot.admin.configuration import settings_view
+
+    shown = dict(settings_view(settings, "postgresql+asyncpg://kefu:s3cret-pw@db.example:5432/kefu"))
+    assert shown["database_url"] == "postgresql+asyncpg://kefu:***@db.example:5432/kefu"
+    assert "s3cret" not in str(settings_view(settings, "postgresql://kefu:s3cret@db:bad-port/kefu"))

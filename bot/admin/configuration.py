@@ -78,12 +78,13 @@ def facts_view(facts: Facts) -> list[tuple[str, str, list[str]]]:
     ]
 
 
-def settings_view(settings: Settings) -> list[tuple[str, str]]:
-    """The settings that shape answers, as the admin wrote them; never a password (secrets live in the environment)."""
+def settings_view(settings: Settings, database_url: str) -> list[tuple[str, str]]:
+    """The settings that shape answers, as the admin wrote them, and the database in use (`database_url`,
+    which `--db` may have chosen); never a password (secrets live in the environment)."""
     try:
-        database = make_url(settings.database_url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - shown as given when sqlalchemy cannot read it
-        database = settings.database_url.split("@")[-1]
+        database = make_url(database_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - shown without what precedes the host when sqlalchemy cannot read it
+        database = database_url.split("@")[-1]
     return [
         ("config file", str(settings.source) if settings.source else "—"),
         ("database_url", database),

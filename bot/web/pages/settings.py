@@ -36,7 +36,7 @@ def routes(web: Any) -> list[Route]:
 
         return web.render(
             request, "admin_settings.html", when=when, channels=await channel_states(web.store, now),
-            hours=hours_view(brain.hours, now), facts=facts_view(brain.answers.facts), settings=settings_view(web.kefu.settings),
+            hours=hours_view(brain.hours, now), facts=facts_view(brain.answers.facts), settings=settings_view(web.kefu.settings, web.store.engine.url.render_as_string(hide_password=False)),
             facts_file=brain.answers.facts.path, hours_file=web.kefu.settings.hours_file,
         )
 
