@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,30 @@ def add_example(intents_dir: Path, intent_id: str, text: str, file: Path | None 
         raise Refused(f"{text!r} has no words to match on; write the example as a buyer would")
     if language is not None and not LANGUAGE_DIR.match(language):
         raise Refused(f"{language!r} is not a language code like es, ru or zh-cn")
+    with _editing(intents_dir):
+        return _add(intents_dir, intent_id, text, file, language)
+
+
+@contextlib.contextmanager
+def _editing(intents_dir: Path) -> Iterator[None]:
+    """One edit of a lists folder at a time, across processes (two admins on two workers): a lock on
+    the folder itself, so no lock file lands among the admin's files."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one process edits at a time anyway
+        fcntl = None
+    if fcntl is None or not intents_dir.is_dir():  # no folder: loading the lists says so
+        yield
+        return
+    handle = os.open(intents_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _add(intents_dir: Path, intent_id: str, text: str, file: Path | None, language: str | None) -> Added:
     try:
         intents = load_intents(intents_dir)
     except DataError as exc:
