@@ -172,3 +172,9 @@ async def kefu(db_url, settings, brain, detector, clock):
     bot = await make_bot(db_url, DATA / "translations.tsv", settings, brain, detector, clock)
     yield bot
     await bot.store.close()
+
+
+# The browser tests' chromium: defined once here, so every browser test module shares the one
+# session browser (a fixture imported into two modules would be two session fixtures: two
+# Playwright instances, which the sync API refuses).
+from tests.web_fixtures import browser, page  # noqa: E402,F401

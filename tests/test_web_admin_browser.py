@@ -20,7 +20,7 @@ from tests.channel_fixtures import warm_detector  # noqa: F401
 from tests.conftest import IN_HOURS
 from tests.desk_fixtures import desk_table  # noqa: F401
 from tests.factories import buyer_message
-from tests.web_fixtures import Served, browser, sign_in_page  # noqa: F401
+from tests.web_fixtures import Served, sign_in_page
 
 LOYALTY = "do you have a loyalty program for regular buyers"
 ASKED = [LOYALTY, LOYALTY + "?", "how can i pay? paypal ok?", "I want to talk to a person", "thank you!"]
@@ -56,13 +56,6 @@ def served(tmp_path: Path, settings: Any, brain: Any, warm_detector: Any, desk_t
     with Served(setup) as server:
         server.call(ask(), timeout=60)
         yield server
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
 
 
 def test_an_agent_is_denied_the_admin_pages(served: Served, page: Any) -> None:

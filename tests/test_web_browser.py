@@ -13,7 +13,7 @@ import pytest
 
 from tests.channel_fixtures import warm_detector  # noqa: F401
 from tests.desk_fixtures import desk_table  # noqa: F401
-from tests.web_fixtures import Served, browser, sign_in_page  # noqa: F401
+from tests.web_fixtures import Served, sign_in_page
 
 
 def bot_setup(tmp_path: Path, settings: Any, brain: Any, detector: Any, table: Path, accounts: list[tuple[str, str, str]]) -> Any:
@@ -44,13 +44,6 @@ def served(tmp_path: Path, settings: Any, brain: Any, warm_detector: Any, desk_t
     accounts = [("lina", "agent", "en"), ("wang", "agent", "zh"), ("boss", "admin", "en")]
     with Served(bot_setup(tmp_path, settings, brain, warm_detector, desk_table, accounts)) as server:
         yield server
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
 
 
 def test_an_agent_signs_in_and_is_denied_the_admin_pages(served: Served, page: Any) -> None:

@@ -5,7 +5,8 @@ giving a signed-in httpx client (ASGI transport, no socket). Browser level: `bro
 headless Debian chromium for the whole session (Playwright's sync API); `Served` runs a bot
 and its workspace on a real port, in a thread with its own event loop, so the sync browser
 and the async server never share a loop. Import what a module needs, plus the fixtures they
-build on (kefu_app, desk_table, warm_detector).
+build on (kefu_app, desk_table, warm_detector). `browser` and `page` come from conftest.py (one
+browser for every browser test module).
 """
 
 from __future__ import annotations
@@ -97,6 +98,14 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page in a context of its own (its own cookies: one person)."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 class Served:
