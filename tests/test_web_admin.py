@@ -138,6 +138,10 @@ async def test_the_evaluation_runs_on_the_shipped_set_or_an_uploaded_file(web: W
     assert broken.status_code == 400 and "bad&lt;b&gt;.tsv:2: expected &#39;intent&lt;TAB&gt;text&#39;, got 1 field(s)" in broken.text
     latin = await admin.post("/admin/eval", data={"csrf": csrf, "source": "upload"}, files={"file": ("l.tsv", b"thanks\tgr\xfc\xdf\n")})
     assert latin.status_code == 400 and "l.tsv: not UTF-8 text" in latin.text
+    russian = ("order_status\tГде мой заказ?\n".encode(), "text/plain")
+    pivoted = await admin.post("/admin/eval", data={"csrf": csrf, "source": "upload", "pivot": "on"}, files={"file": ("ru.tsv", *russian)})
+    assert '<dd id="accuracy">100.0 %</dd>' in pivoted.text  # detected as Russian, matched on "Where is my order?"
+    assert "<td>order_status</td><td>100.0 %</td><td>100.0 %</td><td>1</td>" in pivoted.text
     missing = await admin.post("/admin/eval", data={"csrf": csrf, "source": "upload"})
     assert missing.status_code == 400 and "Choose a TSV file to upload." in missing.text
 
