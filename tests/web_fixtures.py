@@ -109,49 +109,59 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 class Served:
-    """A bot and its workspace served on 127.0.0.1 by uvicorn, in a thread with its own event loop.
+    """A bot and its workspace on 127.0.0.1, in a thread with its own event loop.
 
-    `setup()` (a coroutine function, run on that loop) returns the Starlette app, or a tuple
-    (app, cleanup coroutine function). `call(coro)` runs a coroutine there and returns its result."""
+    `setup()` (a coroutine function, run on that loop) returns the Starlette app, which is then
+    served by uvicorn here, or a `Serving` (a Runner serving its own workspace, with what stops it).
+    `call(coro)` runs a coroutine on that loop and returns its result."""
 
     def __init__(self, setup: Callable[[], Awaitable[Any]]) -> None:
         self.setup = setup
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="kefu-served", daemon=True)
-        self.cleanup: Callable[[], Awaitable[Any]] | None = None
 
     def call(self, coro: Awaitable[Any], timeout: float = 30.0) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
 
     def __enter__(self) -> "Served":
-        from adapters.asgi import AsgiServer
-
         self.thread.start()
         made = self.call(self.setup())
-        self.app, self.cleanup = made if isinstance(made, tuple) else (made, None)
-        self.server = AsgiServer(self.app, "127.0.0.1", 0, "web workspace (test)")
-        self.port = self.server.bind()
-
-        async def start() -> asyncio.Task:
-            return asyncio.create_task(self.server.serve())
-
-        self.serving = self.call(start())
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.serving = made if isinstance(made, Serving) else self.call(_serve(made))
+        self.app, self.url = self.serving.app, self.serving.url
         return self
 
     def __exit__(self, *exc: object) -> None:
         async def stop() -> None:
             await self.app.state.web.live.close()  # open event streams end: uvicorn need not wait for them
-            self.serving.cancel()
-            await asyncio.gather(self.serving, return_exceptions=True)
-            if self.cleanup is not None:
-                await self.cleanup()
+            await self.serving.stop()
 
         try:
             self.call(stop())
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
+
+
+class Serving:
+    """A workspace being served: its app, its address, and how to stop it (and what runs with it)."""
+
+    def __init__(self, app: Any, url: str, stop: Callable[[], Awaitable[Any]]) -> None:
+        self.app, self.url, self.stop = app, url, stop
+
+
+async def _serve(app: Any) -> Serving:
+    from adapters.asgi import AsgiServer
+
+    server = AsgiServer(app, "127.0.0.1", 0, "web workspace (test)")
+    port = server.bind()
+    task = asyncio.create_task(server.serve())
+
+    async def stop() -> None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await app.state.web.kefu.store.close()
+
+    return Serving(app, f"http://127.0.0.1:{port}", stop)
 
 
 def sign_in_page(page: Any, url: str, name: str, password: str = PASSWORD) -> None:

@@ -15,7 +15,7 @@ import functools
 import logging
 import os
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from adapters.asgi import AsgiServer
 from adapters.base import Channel, Handler
@@ -132,6 +132,7 @@ class Runner:
         self.kefu = kefu
         self.serve_web = web  # the web workspace, on web_host:web_port (every worker: the port is shared)
         self.web: AsgiServer | None = None
+        self.web_app: Any = None
         self.environ = dict(os.environ) if environ is None else environ
         if not names:
             raise NothingToRun(NOTHING_CONFIGURED)
@@ -228,7 +229,8 @@ class Runner:
         from bot.web.app import create_app
 
         settings = self.kefu.settings
-        self.web = AsgiServer(await create_app(self.kefu, written=self.sender.wake), settings.web_host, settings.web_port, "web workspace")
+        self.web_app = await create_app(self.kefu, written=self.sender.wake)
+        self.web = AsgiServer(self.web_app, settings.web_host, settings.web_port, "web workspace")
         try:
             self.web.bind()
         except OSError as exc:

@@ -40,18 +40,26 @@
     });
   }
 
-  // Canned answers: insert the chosen answer, in the buyer's language, sent as written.
+  // Canned answers: the chosen answer in the buyer's language goes into the reply, sent as written;
+  // the agent reads it in their own language underneath.
   function canned() {
     var picker = document.getElementById("canned");
     if (!picker) return;
     picker.addEventListener("change", function () {
-      var option = picker.options[picker.selectedIndex];
-      if (!option || !option.value) return;
-      var box = document.getElementById("reply-text");
-      box.value = option.getAttribute("data-text");
-      var raw = document.getElementById("as-written");
-      if (raw) raw.checked = true;
-      box.focus();
+      if (!picker.value) return;
+      var url = picker.getAttribute("data-url") + "?intent=" + encodeURIComponent(picker.value);
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (!answer) return;
+          var box = document.getElementById("reply-text");
+          box.value = answer.text;
+          document.getElementById("as-written").checked = true;
+          var mine = document.getElementById("canned-mine");
+          mine.textContent = answer.agent;  // text, never HTML
+          mine.hidden = false;
+          box.focus();
+        });
     });
   }
 
