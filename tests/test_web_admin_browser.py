@@ -45,7 +45,7 @@ def served(tmp_path: Path, settings: Any, brain: Any, warm_detector: Any, desk_t
         pipeline = Pipeline(store, brains, warm_detector, MemoryTranslator(TableTranslator(desk_table), store, utcnow), own)
         for name, role in (("lina", "agent"), ("boss", "admin")):
             await add(store, name, role, PASSWORD, "en")
-        return await create_app(App(own, store, brains, pipeline), secret="browser-test", live_every=0.1), store.close
+        return await create_app(App(own, store, brains, pipeline), secret="browser-test", live_every=0.1)
 
     async def ask() -> None:  # the buyers, apart from the setup: each call has its own time limit
         pipeline = server.app.state.web.kefu.pipeline
