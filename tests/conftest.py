@@ -174,6 +174,12 @@ async def kefu(db_url, settings, brain, detector, clock):
     await bot.store.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: while the session's browser is open, Playwright's sync API keeps its event
+    loop set as the main thread's running loop, which an asyncio test after it would trip on."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))  # stable: the order otherwise stays
+
+
 # The browser tests' chromium: defined once here, so every browser test module shares the one
 # session browser (a fixture imported into two modules would be two session fixtures: two
 # Playwright instances, which the sync API refuses).
