@@ -9,6 +9,7 @@ new one is ready. The page shows how far it is (`/admin/retraining`, polled by k
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -29,7 +30,8 @@ NAV = [Nav("/admin/misses", N_("Misses"), "admin", order=60)]
 SHOWN = 50  # groups on the page, most frequent first
 
 
-def retraining_text(status: ReloadStatus, _: Interface, now: Any) -> str:
+def retraining_text(status: ReloadStatus, _: Interface, now: datetime) -> str:
+    """Where the retraining is, in the admin's language; `now` on the reloader's clock."""
     seconds = round(status.seconds(now) or 0)
     if status.phase == WAITING:
         return _("Retraining will start in a moment; the bot answers with the current model.")
@@ -45,8 +47,6 @@ def retraining_text(status: ReloadStatus, _: Interface, now: Any) -> str:
 
 
 def routes(web: Any) -> list[Route]:
-    editing = asyncio.Lock()  # one edit of the intent files at a time
-
     async def show(request: Request, outcomes: list[Any] | None = None, intent: str | None = None) -> Response:
         chosen, start = period(request, web.clock())
         brain = web.kefu.brains.brain
@@ -59,7 +59,7 @@ def routes(web: Any) -> list[Route]:
             intents=sorted(brain.intents.ids) + [OUT_OF_SCOPE], taught=intent,
             outcomes=[(o.language, o.text, f"{shown_path(o.added.path)}:{o.added.line}" if o.added else None, o.refused)
                       for o in outcomes or []],
-            retraining=retraining_text(status, ui_of(request), web.clock()), busy=status.busy,
+            retraining=retraining_text(status, ui_of(request), web.kefu.reloads.clock()), busy=status.busy,
         )
 
     @require_admin
@@ -73,8 +73,8 @@ def routes(web: Any) -> list[Route]:
         english = str(form.get("english", "")).strip() or None
         originals = tuple((str(language), str(text)) for language, text in zip(form.getlist("language"), form.getlist("original"))
                           if str(text).strip())
-        async with editing:
-            outcomes = await asyncio.to_thread(teach, web.kefu.settings.intents_dir, intent, Lesson(english, originals))
+        # add_example locks the lists folder: one edit at a time, in this process and across workers
+        outcomes = await asyncio.to_thread(teach, web.kefu.settings.intents_dir, intent, Lesson(english, originals))
         if any(outcome.added for outcome in outcomes):
             web.kefu.reloads.request()
         return await show(request, outcomes, intent)
@@ -83,7 +83,7 @@ def routes(web: Any) -> list[Route]:
     async def retraining(request: Request, user: Any) -> Response:
         status = web.kefu.reloads.status
         return JSONResponse({"phase": status.phase, "busy": status.busy,
-                             "text": retraining_text(status, ui_of(request), web.clock())})
+                             "text": retraining_text(status, ui_of(request), web.kefu.reloads.clock())})
 
     return [Route("/admin/misses", misses, methods=["GET"]), Route("/admin/misses", add, methods=["POST"]),
             Route("/admin/retraining", retraining, methods=["GET"])]
