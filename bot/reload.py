@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import queue
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from typing import Any
 
 from bot.brain import BrainHolder, load_brain
 from bot.config import Settings
@@ -25,6 +30,8 @@ RELOAD_CHECK_SECONDS = 2.0
 
 # Phases of a reload, in order; READY and FAILED are where one ends.
 WAITING, TRAINING, LOADING, READY, FAILED = "waiting", "training", "loading", "ready", "failed"
+# intents/training.py's progress lines: "… iteration 20 (at most 150)", "… done after 34 iterations"
+_ITERATION = re.compile(r"iteration (\d+) \(at most (\d+)\)|done after (\d+) iterations")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class ReloadStatus:
     error: str | None = None  # FAILED: the file and line the lists broke at
     intents: int = 0  # of the brain answering now
     examples: int = 0
+    iteration: int = 0  # TRAINING: how far the training is (of at most `iterations`)
+    iterations: int = 0
 
     @property
     def busy(self) -> bool:
@@ -80,8 +89,9 @@ class Reloader:
         async with self._lock:
             started = self.status.started_at if self.status.phase == WAITING else self.clock()
             if self.brains.changed():
-                self.status = replace(self.status, phase=TRAINING, started_at=started, finished_at=None, error=None)
-                await train_elsewhere(self.brains.settings)
+                self.status = replace(self.status, phase=TRAINING, started_at=started, finished_at=None, error=None,
+                                      iteration=0, iterations=0)
+                await train_elsewhere(self.brains.settings, self._trained)
                 self.status = replace(self.status, phase=LOADING)
             reloaded = await asyncio.to_thread(self.brains.refresh)
             if reloaded or self.status.busy:
@@ -91,6 +101,14 @@ class Reloader:
                     str(error) if error and not reloaded else None,
                 ))
             return reloaded
+
+    def _trained(self, line: str) -> None:
+        """A progress line of the trainer ("… iteration 20 (at most 150)"): how far it is."""
+        found = _ITERATION.search(line)
+        if found and self.status.phase == TRAINING:
+            done = found.group(3)
+            iteration, most = (int(done), int(done)) if done else (int(found.group(1)), int(found.group(2)))
+            self.status = replace(self.status, iteration=iteration, iterations=most)
 
     async def watch(self, every: float = RELOAD_CHECK_SECONDS) -> None:
         """Check every `every` seconds (or when asked) until cancelled."""
@@ -115,20 +133,61 @@ async def watch_brains(brains: BrainHolder, every: float = RELOAD_CHECK_SECONDS)
     await Reloader(brains).watch(every)
 
 
-async def train_elsewhere(settings: Settings) -> None:
-    """Load (and so train and cache) the brain for `settings` in a child process at background priority.
+async def train_elsewhere(settings: Settings, progress: Callable[[str], None] | None = None) -> None:
+    """Load (and so train and cache) the brain for `settings` in a child process at background priority;
+    `progress` gets the trainer's progress lines as they come.
 
     Failures are only logged: the reload that follows trains in a thread instead.
     """
-    pool = process_pool(background=True)
+    lines = multiprocessing.get_context("spawn").Queue() if progress is not None else None
+    pool = process_pool(_report_to, (lines,), background=True)
     try:
-        await asyncio.wrap_future(pool.submit(_train, settings))
+        training = asyncio.wrap_future(pool.submit(_train, settings))
+        while not training.done():
+            await asyncio.wait({training}, timeout=0.25)
+            _relay(lines, progress)
+        training.result()
     except asyncio.CancelledError:
         terminate(pool)  # kefu is stopping: do not wait for the training
         raise
     except Exception as exc:  # noqa: BLE001 - a crashed trainer only costs the stall it was meant to avoid
         log.warning("training the new intents in a separate process failed (%s); training in this one", exc)
+    finally:
+        if lines is not None:
+            lines.close()
     await asyncio.to_thread(pool.shutdown)  # joins the child (a second or so): not on the loop
+
+
+def _relay(lines: Any, progress: Callable[[str], None] | None) -> None:
+    while lines is not None and progress is not None:
+        try:
+            progress(lines.get_nowait())
+        except queue.Empty:
+            return
+
+
+def _report_to(lines: Any) -> None:
+    """In the trainer: its progress lines (written to stderr) also go to the parent."""
+    if lines is not None:
+        sys.stderr = _Tee(sys.stderr, lines)
+
+
+class _Tee:
+    def __init__(self, stream: Any, lines: Any) -> None:
+        self.stream, self.lines, self.partial = stream, lines, ""
+
+    def write(self, text: str) -> int:
+        self.partial += text
+        *done, self.partial = self.partial.split("\n")
+        for line in done:
+            self.lines.put(line)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty(), fileno()…: the real stream's
+        return getattr(self.stream, name)
 
 
 def _train(settings: Settings) -> None:

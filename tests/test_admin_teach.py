@@ -110,15 +110,17 @@ async def test_the_old_model_answers_while_the_new_one_trains_and_the_progress_s
     teach(lists, "discount_request", Lesson(question))
     reloader.request()
     assert reloader.status.phase == WAITING and reloader.status.busy
-    phases = []
+    phases, iterations = [], set()
     for _ in range(1200):
         phases.append(reloader.status.phase)
+        iterations.add((reloader.status.iteration, reloader.status.iterations))
         if reloader.status.phase == TRAINING:
             assert holder.brain is brain  # answering meanwhile with the old model
         if not reloader.status.busy:
             break
         await asyncio.sleep(0.05)
     assert TRAINING in phases and reloader.status.phase == READY, phases[-5:]
+    assert any(0 < done <= most for done, most in iterations), iterations  # the trainer's progress reached this process
     assert holder.brain.matcher.match(question).intent == "discount_request"
     assert reloader.status.examples == len(brain.intents.examples()) + 1
     assert reloader.status.seconds(AT) > 0

@@ -35,6 +35,10 @@ def retraining_text(status: ReloadStatus, _: Interface, now: datetime) -> str:
     seconds = round(status.seconds(now) or 0)
     if status.phase == WAITING:
         return _("Retraining will start in a moment; the bot answers with the current model.")
+    if status.phase == TRAINING and status.iterations:
+        return _("Retraining in the background ({seconds} s, iteration {iteration} of at most {iterations}); the bot answers "
+                 "with the previous model until the new one is ready.", seconds=seconds, iteration=status.iteration,
+                 iterations=status.iterations)
     if status.phase in (TRAINING, LOADING):
         return _("Retraining in the background ({seconds} s); the bot answers with the previous model until the new one is "
                   "ready.", seconds=seconds)
