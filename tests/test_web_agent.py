@@ -216,3 +216,20 @@ async def test_the_live_part_is_served_alone_for_updates(web: Workspace) -> None
     assert f'href="/c/{conversation}"' in fragment and "<html" not in fragment
     part = (await client.get(f"/c/{conversation}", headers={"X-Live": "1"})).text
     assert 'id="history"' in part and 'id="reply"' not in part  # the reply being typed is never replaced
+
+
+async def test_a_long_history_shows_the_latest_messages_and_all_on_request(web: Workspace) -> None:
+    from bot.web.pages import conversation as page
+
+    conversation = await buyer_says(web.kefu, HANDOFF)
+    for n in range(3):
+        await buyer_says(web.kefu, f"ещё вопрос номер {n}")
+    client = await web.client("lina")
+    page.HISTORY, size = 3, page.HISTORY
+    try:
+        latest = (await client.get(f"/c/{conversation}")).text
+        assert "ещё вопрос номер 2" in latest and HANDOFF not in latest and 'id="show-all"' in latest
+        everything = (await client.get(f"/c/{conversation}?all=1")).text
+        assert HANDOFF in everything and 'id="show-all"' not in everything
+    finally:
+        page.HISTORY = size

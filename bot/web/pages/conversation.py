@@ -24,6 +24,7 @@ from replies.render import answer_body
 
 # Shown in the page; anything else is a download (never rendered by the browser as a page).
 INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+HISTORY = 100  # the latest messages shown; "show all" shows the whole history
 DONE = {
     "claimed": N_("You have this conversation now; the buyer was told a person joined."),
     "released": N_("Given back to the bot; the buyer was told."),
@@ -75,7 +76,8 @@ def routes(web: Any) -> list[Route]:
             raise HTTPException(404, N_("no such conversation"))
         ui = interface(user.language)
         now = web.clock()
-        messages = list(await web.store.messages(conversation_id))
+        everything = request.query_params.get("all") == "1"
+        messages, total = await web.store.recent_messages(conversation_id, None if everything else HISTORY)
         place = present.whereabouts(ui, conversation, now)
         last_in = max((m.created_at for m in messages if m.direction == "in"), default=None)
         last_agent = max((m.created_at for m in messages if m.direction == "agent"), default=None)
@@ -90,6 +92,7 @@ def routes(web: Any) -> list[Route]:
             "culture": desk.culture.get(country) if country else None,
             "colleagues": [a.name for a in await web.store.accounts() if not a.disabled and a.name != user.name],
             "canned": sorted(web.kefu.brains.brain.answers.reference.answers), "live": "/events",
+            "earlier": total - len(messages),
             "notice": ui(DONE[done]) if done in DONE else None, **extra,
         }
         template = "conversation_live.html" if request.headers.get("x-live") else "conversation.html"
