@@ -233,3 +233,11 @@ async def test_a_long_history_shows_the_latest_messages_and_all_on_request(web: 
         assert HANDOFF in everything and 'id="show-all"' not in everything
     finally:
         page.HISTORY = size
+
+
+async def test_a_refusal_is_told_in_the_agents_language(web: Workspace) -> None:
+    conversation = await buyer_says(web.kefu, HANDOFF)
+    lina, wang = await web.client("lina"), await web.client("wang", language="zh")
+    await lina.post(f"/c/{conversation}/claim", data={"csrf": await web.csrf(lina, f"/c/{conversation}")})
+    refused = await wang.post(f"/c/{conversation}/claim", data={"csrf": await web.csrf(wang, f"/c/{conversation}")})
+    assert refused.status_code == 409 and "已被 lina 接手" in refused.text

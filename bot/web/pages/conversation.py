@@ -117,7 +117,7 @@ def routes(web: Any) -> list[Route]:
                 else:
                     await getattr(desk, name)(conversation_id, user.name)
             except DeskError as refused:
-                return await page(request, user, status_code=409, problem=str(refused))
+                return await page(request, user, status_code=409, problem=present.refusal(interface(user.language), str(refused)))
             return RedirectResponse(f"/c/{conversation_id}?done={done}", status_code=303)
 
         act.__name__ = name
@@ -139,7 +139,7 @@ def routes(web: Any) -> list[Route]:
             sent = await desk.reply(conversation_id, user.name, text, translate=translate, confirm=what == "send_anyway",
                                     shown=shown or None)
         except DeskError as refused:
-            return await page(request, user, status_code=409, problem=str(refused), draft=draft)
+            return await page(request, user, status_code=409, problem=present.refusal(interface(user.language), str(refused)), draft=draft)
         if sent.text is None:  # held back for its warnings: shown, with "send anyway"
             return await page(request, user, draft=draft, preview=sent, held=True)
         return RedirectResponse(f"/c/{conversation_id}?done=sent", status_code=303)
