@@ -5,6 +5,7 @@ through the channel-free desk (bot/desk/actions.py) and so through the one state
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ from replies.render import answer_body
 
 # Shown in the page; anything else is a download (never rendered by the browser as a page).
 INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# Only files an attachment store wrote (…/ab/ab12…-name, see adapters/email/files.py): a path
+# that came in some other way (a raw payload naming /etc/passwd) is never served.
+KEPT = re.compile(r"(?P<d>[0-9a-f]{2})/(?P=d)[0-9a-f]{30}-[\w.-]+")
 HISTORY = 100  # the latest messages shown; "show all" shows the whole history
 DONE = {
     "claimed": N_("You have this conversation now; the buyer was told a person joined."),
@@ -171,7 +175,7 @@ def routes(web: Any) -> list[Route]:
         number = int(request.path_params["number"])
         entry = files[number] if 0 <= number < len(files) else None
         path = Path(str(entry.get("path"))) if entry and entry.get("path") else None
-        if path is None or not path.is_file():
+        if path is None or not KEPT.fullmatch(f"{path.parent.name}/{path.name}") or not path.is_file():
             raise HTTPException(404, N_("no such file"))
         declared = str(entry.get("content_type", "")).lower()
         inline = declared in INLINE_IMAGES
