@@ -185,14 +185,17 @@ async def test_buyer_text_and_names_are_shown_as_text(web: Workspace) -> None:
 
 
 async def test_attachments_images_inline_everything_else_downloaded(web: Workspace, tmp_path: Path) -> None:
-    image, page_file = tmp_path / "photo.png", tmp_path / "evil.html"
-    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 20)
-    page_file.write_text("<script>alert(1)</script>")
-    raw = {"attachments": [
-        {"filename": "photo.png", "content_type": "image/png", "size": 28, "path": str(image)},
-        {"filename": "evil.html", "content_type": "text/html", "size": 25, "path": str(page_file)},
-        {"filename": "huge.zip", "content_type": "application/zip", "size": 10**9, "not_stored": "larger than 10485760 bytes"},
-    ]}
+    from adapters.email.files import AttachmentStore
+    from adapters.email.parse import Attachment
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not a buyer's file")
+    kept = AttachmentStore(tmp_path / "files", 10 * 1024 * 1024).keep([
+        Attachment("photo.png", "image/png", 28, b"\x89PNG\r\n\x1a\n" + b"0" * 20),
+        Attachment("evil.html", "text/html", 25, b"<script>alert(1)</script>"),
+        Attachment("huge.zip", "application/zip", 10**9),
+    ])
+    raw = {"attachments": [*kept, {"filename": "secret.txt", "content_type": "text/plain", "size": 18, "path": str(secret)}]}
     conversation = await buyer_says(web.kefu, "I want a human: the item arrived broken", buyer="ana@example.com",
                                     name="Ana", language="en", channel="email", raw=raw)
     message = [m for m in await web.kefu.store.messages(conversation) if m.direction == "in"][0]
@@ -204,7 +207,8 @@ async def test_attachments_images_inline_everything_else_downloaded(web: Workspa
     downloaded = await client.get(f"/c/{conversation}/files/{message.id}/1")
     assert downloaded.headers["content-type"] == "application/octet-stream"
     assert downloaded.headers["content-disposition"].startswith("attachment") and downloaded.headers["x-content-type-options"] == "nosniff"
-    assert (await client.get(f"/c/{conversation}/files/{message.id}/2")).status_code == 404
+    assert (await client.get(f"/c/{conversation}/files/{message.id}/2")).status_code == 404  # not kept
+    assert (await client.get(f"/c/{conversation}/files/{message.id}/3")).status_code == 404  # not a kept file
     assert (await client.get(f"/c/{conversation + 1}/files/{message.id}/0")).status_code == 404
     assert (await web.anonymous().get(f"/c/{conversation}/files/{message.id}/0")).status_code == 303
 
@@ -216,3 +220,28 @@ async def test_the_live_part_is_served_alone_for_updates(web: Workspace) -> None
     assert f'href="/c/{conversation}"' in fragment and "<html" not in fragment
     part = (await client.get(f"/c/{conversation}", headers={"X-Live": "1"})).text
     assert 'id="history"' in part and 'id="reply"' not in part  # the reply being typed is never replaced
+
+
+async def test_a_long_history_shows_the_latest_messages_and_all_on_request(web: Workspace) -> None:
+    from bot.web.pages import conversation as page
+
+    conversation = await buyer_says(web.kefu, HANDOFF)
+    for n in range(3):
+        await buyer_says(web.kefu, f"ещё вопрос номер {n}")
+    client = await web.client("lina")
+    page.HISTORY, size = 3, page.HISTORY
+    try:
+        latest = (await client.get(f"/c/{conversation}")).text
+        assert "ещё вопрос номер 2" in latest and HANDOFF not in latest and 'id="show-all"' in latest
+        everything = (await client.get(f"/c/{conversation}?all=1")).text
+        assert HANDOFF in everything and 'id="show-all"' not in everything
+    finally:
+        page.HISTORY = size
+
+
+async def test_a_refusal_is_told_in_the_agents_language(web: Workspace) -> None:
+    conversation = await buyer_says(web.kefu, HANDOFF)
+    lina, wang = await web.client("lina"), await web.client("wang", language="zh")
+    await lina.post(f"/c/{conversation}/claim", data={"csrf": await web.csrf(lina, f"/c/{conversation}")})
+    refused = await wang.post(f"/c/{conversation}/claim", data={"csrf": await web.csrf(wang, f"/c/{conversation}")})
+    assert refused.status_code == 409 and "已被 lina 接手" in refused.text

@@ -86,6 +86,14 @@ class InboxReads:
         async with self.session() as session:
             return snapshots(await session.scalars(select(Order).where(Order.buyer == buyer).order_by(Order.placed_at.desc())))
 
+    async def recent_messages(self, conversation_id: int, limit: int | None = None) -> tuple[list[Any], int]:
+        """The latest `limit` messages of a conversation (all when None), oldest first, and how many it has."""
+        query = select(StoredMessage).where(StoredMessage.conversation_id == conversation_id).order_by(StoredMessage.id.desc())
+        async with self.session() as session:
+            total = await session.scalar(select(func.count(StoredMessage.id)).where(StoredMessage.conversation_id == conversation_id))
+            rows = snapshots(await session.scalars(query.limit(limit) if limit else query))
+        return rows[::-1], int(total or 0)
+
     async def change_marker(self) -> tuple:
         """Changes whenever a message is stored or a conversation changes (its state, holder, language…)."""
         async with self.session() as session:

@@ -3,6 +3,7 @@ in the agent's interface language. Words are marked with N_() for the catalogues
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -75,3 +76,25 @@ def whereabouts(ui: Interface, conversation: Any, now: datetime) -> dict[str, An
         "local_time": format_datetime(now.astimezone(zone), "EEE HH:mm", locale=ui.language) if zone else None,
         "language": language_name(language, ui.language),
     }
+
+
+# The desk's refusals (bot/desk/actions.py) in the agent's language; anything else is shown as it is.
+REFUSALS = [
+    (re.compile(r"already claimed by (?P<agent>.+)"), N_("already claimed by {agent}")),
+    (re.compile(r"held by (?P<agent>.+?); ask them or assign it to yourself first"),
+     N_("held by {agent}; ask them or assign it to yourself first")),
+    (re.compile(r"held by (?P<agent>.+)"), N_("held by {agent}")),
+    (re.compile(r"conversation #(?P<id>\d+) is now (?P<state>\w+): nothing done"), N_("conversation #{id} is now {state}: nothing done")),
+    (re.compile(r"nothing to send"), N_("nothing to send")),
+    (re.compile(r"no translation (?P<pair>\S+) right now; send without translation, or try again"),
+     N_("no translation {pair} right now; send without translation, or try again")),
+    (re.compile(r"no colleague (?P<name>.+) to assign to"), N_("no colleague {name} to assign to")),
+]
+
+
+def refusal(_: Interface, text: str) -> str:
+    for pattern, words in REFUSALS:
+        found = pattern.fullmatch(text)
+        if found:
+            return _(words, **found.groupdict())
+    return text

@@ -5,6 +5,7 @@ through the channel-free desk (bot/desk/actions.py) and so through the one state
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,10 @@ from replies.render import answer_body
 
 # Shown in the page; anything else is a download (never rendered by the browser as a page).
 INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# Only files an attachment store wrote (…/ab/ab12…-name, see adapters/email/files.py): a path
+# that came in some other way (a raw payload naming /etc/passwd) is never served.
+KEPT = re.compile(r"(?P<d>[0-9a-f]{2})/(?P=d)[0-9a-f]{30}-[\w.-]+")
+HISTORY = 100  # the latest messages shown; "show all" shows the whole history
 DONE = {
     "claimed": N_("You have this conversation now; the buyer was told a person joined."),
     "released": N_("Given back to the bot; the buyer was told."),
@@ -75,7 +80,8 @@ def routes(web: Any) -> list[Route]:
             raise HTTPException(404, N_("no such conversation"))
         ui = interface(user.language)
         now = web.clock()
-        messages = list(await web.store.messages(conversation_id))
+        everything = request.query_params.get("all") == "1"
+        messages, total = await web.store.recent_messages(conversation_id, None if everything else HISTORY)
         place = present.whereabouts(ui, conversation, now)
         last_in = max((m.created_at for m in messages if m.direction == "in"), default=None)
         last_agent = max((m.created_at for m in messages if m.direction == "agent"), default=None)
@@ -90,6 +96,7 @@ def routes(web: Any) -> list[Route]:
             "culture": desk.culture.get(country) if country else None,
             "colleagues": [a.name for a in await web.store.accounts() if not a.disabled and a.name != user.name],
             "canned": sorted(web.kefu.brains.brain.answers.reference.answers), "live": "/events",
+            "earlier": total - len(messages),
             "notice": ui(DONE[done]) if done in DONE else None, **extra,
         }
         template = "conversation_live.html" if request.headers.get("x-live") else "conversation.html"
@@ -114,7 +121,7 @@ def routes(web: Any) -> list[Route]:
                 else:
                     await getattr(desk, name)(conversation_id, user.name)
             except DeskError as refused:
-                return await page(request, user, status_code=409, problem=str(refused))
+                return await page(request, user, status_code=409, problem=present.refusal(interface(user.language), str(refused)))
             return RedirectResponse(f"/c/{conversation_id}?done={done}", status_code=303)
 
         act.__name__ = name
@@ -136,7 +143,7 @@ def routes(web: Any) -> list[Route]:
             sent = await desk.reply(conversation_id, user.name, text, translate=translate, confirm=what == "send_anyway",
                                     shown=shown or None)
         except DeskError as refused:
-            return await page(request, user, status_code=409, problem=str(refused), draft=draft)
+            return await page(request, user, status_code=409, problem=present.refusal(interface(user.language), str(refused)), draft=draft)
         if sent.text is None:  # held back for its warnings: shown, with "send anyway"
             return await page(request, user, draft=draft, preview=sent, held=True)
         return RedirectResponse(f"/c/{conversation_id}?done=sent", status_code=303)
@@ -168,7 +175,7 @@ def routes(web: Any) -> list[Route]:
         number = int(request.path_params["number"])
         entry = files[number] if 0 <= number < len(files) else None
         path = Path(str(entry.get("path"))) if entry and entry.get("path") else None
-        if path is None or not path.is_file():
+        if path is None or not KEPT.fullmatch(f"{path.parent.name}/{path.name}") or not path.is_file():
             raise HTTPException(404, N_("no such file"))
         declared = str(entry.get("content_type", "")).lower()
         inline = declared in INLINE_IMAGES

@@ -3,6 +3,7 @@ conversations; paged and searchable (buyer, order or tracking number, message te
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -13,7 +14,7 @@ from bot.store.inbox import VIEWS
 from bot.web import present
 from bot.web.app import Nav
 from bot.web.auth import require_agent
-from bot.web.i18n import N_
+from bot.web.i18n import N_, Interface, interface
 
 PAGE_SIZE = 50
 NAV = [Nav("/", N_("Inbox"), "agent", order=10)]
@@ -26,6 +27,17 @@ def _number(value: str | None, default: int) -> int:
         return default
 
 
+def card(ui: Interface, row: Any, now: datetime) -> dict[str, Any]:
+    """One row of the inbox, in the agent's language."""
+    c = row.conversation
+    waited = present.waited(c, row.last_in_at, row.last_agent_at, now)
+    return {
+        "row": row, "c": c, "reason": present.reason(ui, c.handoff_reason), "state": present.state(ui, c),
+        "channel": present.channel(ui, c.channel), "waited": present.duration(ui, waited) if waited is not None else None,
+        **present.whereabouts(ui, c, now),
+    }
+
+
 def routes(web: Any) -> list[Route]:
     @require_agent
     async def inbox(request: Request, user: Any) -> Response:
@@ -34,17 +46,8 @@ def routes(web: Any) -> list[Route]:
         search = (params.get("q") or "").strip()[:200]
         page = _number(params.get("page"), 1)
         rows, total = await web.store.inbox(view, user.name, search or None, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-        now = web.clock()
-        from bot.web.i18n import interface
-
-        ui = interface(user.language)
-        cards = [{
-            "row": row, "c": row.conversation, "reason": present.reason(ui, row.conversation.handoff_reason),
-            "state": present.state(ui, row.conversation), "channel": present.channel(ui, row.conversation.channel),
-            "waited": (lambda s: present.duration(ui, s) if s is not None else None)(
-                present.waited(row.conversation, row.last_in_at, row.last_agent_at, now)),
-            **present.whereabouts(ui, row.conversation, now),
-        } for row in rows]
+        ui, now = interface(user.language), web.clock()
+        cards = [card(ui, row, now) for row in rows]
         pages = max(1, -(-total // PAGE_SIZE))
         template = "inbox_live.html" if request.headers.get("x-live") else "inbox.html"
         return web.render(request, template, view=view, views=present.VIEWS, q=search, page=page, pages=pages,
