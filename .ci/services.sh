@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Start what the tests talk to: PostgreSQL (this machine kind ships it) and a
-# throw-away Dovecot IMAP server for the e-mail channel. Idempotent.
+# Start what the tests talk to: PostgreSQL (this machine kind ships it), a
+# throw-away Dovecot IMAP server for the e-mail channel, and Debian's chromium for
+# the web workspace's browser tests (Playwright drives it; its own browser download
+# is not reachable here). Idempotent: quick when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +18,20 @@ fi
 
 if [ -f .ci/dovecot.sh ]; then
     bash .ci/dovecot.sh
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        SUDO=""
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        SUDO="missing"
+    fi
+    if [ "$SUDO" != missing ]; then
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
+            || echo "warning: could not install chromium; the browser tests will skip (and fail under CI)" >&2
+    else
+        echo "warning: chromium is missing and cannot be installed without root; the browser tests will skip (and fail under CI)" >&2
+    fi
 fi

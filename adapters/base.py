@@ -70,6 +70,7 @@ class Channel(ABC):
         self.handle = handle
         self.reject: Rejecter = log_only  # `kefu run` points it at the store
         self.keep: Keeper = _keep_in_log  # `kefu run` points it at the store (Store.keep)
+        self.trouble: Callable[[str], None] | None = None  # told why the connection dropped (`kefu run`: health)
 
     async def rejected(self, payload: str, error: str) -> None:
         """Keep a payload this channel cannot read; never raise (the channel goes on serving)."""
@@ -109,5 +110,7 @@ class Channel(ABC):
                 raise  # stopped, or a setting to fix (a refused token): reconnecting cannot help
             except Exception as exc:  # noqa: BLE001 - any transport failure means: wait and retry
                 log.warning("%s channel stopped (%s); reconnecting in %.0f s", self.name, exc, delay)
+                if self.trouble is not None:
+                    self.trouble(f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))
                 delay = min(delay * 2, max_delay)

@@ -14,6 +14,7 @@ it never subclasses the SDK.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import json
 import logging
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_UNITS = 4096  # Telegram's limit for one message, in UTF-16 code units
+DOWNLOAD_SECONDS = 20.0  # a buyer's photo or file: downloaded before the message is stored, at most this long
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]  # callback queries: the agent desk's buttons; edits, reactions: not for the bot
 MODES = ("polling", "webhook")
@@ -73,6 +75,8 @@ class TelegramSettings:
     port: int = 8443
     base_url: str = "https://api.telegram.org/bot"
     pace: Pace = Pace()
+    attachment_folder: str = "telegram-attachments"  # photos and files buyers send, kept for agents
+    attachment_max_bytes: int = 10 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -100,6 +104,7 @@ class TelegramSettings:
             port=envvars.number(env, "KEFU_TELEGRAM_PORT", defaults["port"].default),
             base_url=envvars.text(env, "KEFU_TELEGRAM_API_URL") or defaults["base_url"].default,
             pace=Pace.from_env(env),
+            attachment_folder=envvars.text(env, "KEFU_TELEGRAM_ATTACHMENT_FOLDER") or defaults["attachment_folder"].default,
         )
 
     @property
@@ -296,7 +301,32 @@ class TelegramChannel(Channel):
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = to_message(update)
         if message is not None:
-            await self._answer(message)
+            await self._answer(await self._with_files(update, message))
+
+    async def _with_files(self, update: Update, message: Message) -> Message:
+        """A photo or a document is downloaded and kept for the agents (raw["attachments"], as e-mail's);
+        one that cannot be had is listed with the reason, and the message goes on all the same."""
+        msg = update.message
+        found = msg.photo[-1] if msg.photo else msg.document  # the largest size of a photo
+        if found is None:
+            return message
+        from adapters.email.files import AttachmentStore
+        from adapters.email.parse import Attachment
+
+        name = getattr(found, "file_name", None) or "photo.jpg"
+        kind = getattr(found, "mime_type", None) or "image/jpeg"
+        size = found.file_size or 0
+        files = AttachmentStore(self.settings.attachment_folder, self.settings.attachment_max_bytes)
+        if size > self.settings.attachment_max_bytes:
+            kept = files.keep([Attachment(name, kind, size)])  # listed as too large, not downloaded
+        else:
+            try:
+                data = bytes(await asyncio.wait_for((await found.get_file()).download_as_bytearray(), DOWNLOAD_SECONDS))
+                kept = files.keep([Attachment(name, kind, len(data), data)])
+            except (TelegramError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("telegram: could not download a file from chat %s: %s", message.conversation, exc)
+                kept = [{"filename": name, "content_type": kind, "size": size, "not_stored": f"could not download it: {exc}"}]
+        return dataclasses.replace(message, raw={**message.raw, "attachments": kept})
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         command = (update.message.text or "").split()[0].lstrip("/").split("@")[0].lower()

@@ -70,7 +70,7 @@ async def models(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 async def retrain(settings, per_line: int) -> None:  # type: ignore[no-untyped-def]
-    from bot.app import watch_brains
+    from bot.reload import watch_brains
     from bot.brain import BrainHolder
     from bot.config import Settings
     from intents import LISTS_DIR

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.brain import BrainHolder, load_brain
+from bot.brain import BrainHolder
 from bot.config import Settings
 from intents.catalog import IntentSet
 from bot.language.detect import LanguageDetector
-from bot.processes import process_pool, terminate
 from bot.language.safeguard import load_glossary
 from bot.language.translate import MemoryTranslator, ProviderTranslator, Translator, make_translator
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `kefu classify` starts without the database layer (see bench/startup.py)
     from bot.conversation.pipeline import Pipeline
+    from bot.reload import Reloader
     from bot.store.database import Store
 
 
@@ -40,54 +39,6 @@ def configured_translator(settings: Settings, spec: str | None = None) -> Transl
     return translator
 
 
-log = logging.getLogger(__name__)
-RELOAD_CHECK_SECONDS = 2.0
-
-
-async def watch_brains(brains: BrainHolder, every: float = RELOAD_CHECK_SECONDS) -> None:
-    """Reload intents, answers and facts when their files change; the old brain answers meanwhile.
-
-    Retraining the matcher takes seconds of scikit-learn, parts of which hold the GIL for
-    half a second and more: a thread would still stall the channels. So the new set is
-    trained in a process of its own, which leaves the model in the cache, and the reload
-    (in a thread) only reads it. A broken file keeps the old brain (BrainHolder logs why).
-    """
-    while True:
-        await asyncio.sleep(every)
-        try:
-            if brains.changed():
-                await train_elsewhere(brains.settings)
-            await asyncio.to_thread(brains.refresh)
-        except Exception:  # noqa: BLE001 - the watcher must outlive any surprise
-            log.exception("reloading the intent and answer files failed")
-
-
-async def train_elsewhere(settings: Settings) -> None:
-    """Load (and so train and cache) the brain for `settings` in a child process.
-
-    Failures are only logged: the reload that follows trains in a thread instead.
-    """
-    pool = process_pool(background=True)
-    try:
-        await asyncio.wrap_future(pool.submit(_train, settings))
-    except asyncio.CancelledError:
-        terminate(pool)  # kefu is stopping: do not wait for the training
-        raise
-    except Exception as exc:  # noqa: BLE001 - a crashed trainer only costs the stall it was meant to avoid
-        log.warning("training the new intents in a separate process failed (%s); training in this one", exc)
-    await asyncio.to_thread(pool.shutdown)  # joins the child (a second or so): not on the loop
-
-
-def _train(settings: Settings) -> None:
-    from bot.datafiles import DataError
-
-    try:
-        brain = load_brain(settings)
-    except DataError:
-        return  # the reload reports it, with file and line
-    make_detector(settings, warm=True, intents=brain.intents)  # the language model of the new phrasings, into the cache
-
-
 @dataclass
 class App:
     settings: Settings
@@ -95,6 +46,16 @@ class App:
     brains: BrainHolder
     pipeline: Pipeline
     watcher: asyncio.Task | None = field(default=None, repr=False)
+    reloader: Reloader | None = field(default=None, repr=False)  # None: made on first use (see `reloads`)
+
+    @property
+    def reloads(self) -> Reloader:
+        """What reloads the brains (and tells how far a retraining is), the watcher's when it runs."""
+        if self.reloader is None:
+            from bot.reload import Reloader
+
+            self.reloader = Reloader(self.brains)
+        return self.reloader
 
     async def close(self) -> None:
         if self.watcher is not None:
@@ -108,6 +69,7 @@ async def build_app(
     settings: Settings, translator: str | None = None, database_url: str | None = None, warm: bool = True, watch: bool = True
 ) -> App:
     from bot.conversation.pipeline import Pipeline
+    from bot.reload import Reloader
     from bot.store.database import Store
 
     store = await Store.open(database_url or settings.database_url)
@@ -115,8 +77,9 @@ async def build_app(
     memory = MemoryTranslator(configured_translator(settings, translator), store, clock=_now)
     detector = make_detector(settings, warm=warm, intents=brains.brain.intents)
     pipeline = Pipeline(store, brains, detector, memory, settings)
-    watcher = asyncio.create_task(watch_brains(brains), name="kefu-reload") if watch else None
-    return App(settings, store, brains, pipeline, watcher)
+    reloader = Reloader(brains)
+    watcher = asyncio.create_task(reloader.watch(), name="kefu-reload") if watch else None
+    return App(settings, store, brains, pipeline, watcher, reloader)
 
 
 def _now():

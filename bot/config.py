@@ -45,6 +45,8 @@ class Settings:
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-channel settings (see README)
     glossary: Glossary = field(default_factory=Glossary)  # names and terms translation must keep (see README)
     customs: ShopSetup = field(default_factory=ShopSetup)  # registrations and DDP destinations (see README)
+    web_host: str = "127.0.0.1"  # the web workspace (`kefu web`, and inside `kefu run`)
+    web_port: int = 8780
     source: Path | None = None
 
     @property
@@ -62,6 +64,8 @@ ENV = {
     "replies_dir": "KEFU_REPLIES_DIR",
     "translator": "KEFU_TRANSLATOR",
     "agent_language": "KEFU_AGENT_LANGUAGE",
+    "web_host": "KEFU_WEB_HOST",
+    "web_port": "KEFU_WEB_PORT",
 }
 
 

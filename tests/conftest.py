@@ -57,7 +57,7 @@ async def _reset_postgres(url: str) -> None:
 
     engine = create_async_engine(async_url(url))
     async with engine.begin() as conn:
-        for table in ("messages", "translations", "orders", "rejected", "conversations", "privacy_audit", "privacy_salt", "alembic_version"):
+        for table in ("messages", "translations", "orders", "rejected", "conversations", "privacy_audit", "privacy_salt", "accounts", "web_keys", "channel_health", "alembic_version"):
             await conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     await engine.dispose()
 
@@ -172,3 +172,15 @@ async def kefu(db_url, settings, brain, detector, clock):
     bot = await make_bot(db_url, DATA / "translations.tsv", settings, brain, detector, clock)
     yield bot
     await bot.store.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: while the session's browser is open, Playwright's sync API keeps its event
+    loop set as the main thread's running loop, which an asyncio test after it would trip on."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))  # stable: the order otherwise stays
+
+
+# The browser tests' chromium: defined once here, so every browser test module shares the one
+# session browser (a fixture imported into two modules would be two session fixtures: two
+# Playwright instances, which the sync API refuses).
+from tests.web_fixtures import browser, page  # noqa: E402,F401

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.store.writes import Outgoing
 from bot.cli import app
 from bot.hours import load_hours
-from bot.admin.stats import Durations, compute_stats, fetch_rows, humanize
+from bot.admin.stats import Durations, compute_stats, fetch_rows, fetch_zones, humanize
 from tests.conftest import IN_HOURS, OUT_OF_HOURS
 from tests.factories import buyer_message
 
@@ -96,3 +96,19 @@ def test_durations_read_like_a_person_would_say_them():
     ten = Durations(tuple(float(s) for s in range(1, 11)))
     assert (ten.median, ten.p90) == (5.5, 9.0)
     assert Durations().median is None and Durations().p90 is None
+
+
+async def test_when_buyers_write_by_the_hour_of_their_own_day(kefu):
+    from dataclasses import replace
+
+    at = IN_HOURS  # 02:00 UTC
+    for number, (zone, country) in enumerate([("America/New_York", None), (None, "DE"), ("+03:00", None), (None, None)]):
+        message = replace(buyer_message("thank you!", at=at, conversation=f"z-{number}"), timezone=zone, country=country)
+        await kefu.pipeline.handle(message)
+    since = IN_HOURS - timedelta(hours=1)
+    stats = compute_stats(await fetch_rows(kefu.store, since), load_hours(kefu.settings.hours_file), since,
+                          await fetch_zones(kefu.store, since))
+    hours = {hour: count for hour, count in enumerate(stats.by_hour) if count}
+    assert hours == {21: 1, 3: 1, 5: 1}  # New York's evening, Berlin's night, UTC+3's early morning
+    assert stats.hour_unknown == 1
+    assert await fetch_zones(kefu.store, IN_HOURS + timedelta(hours=1)) == {}  # nobody wrote since

@@ -93,7 +93,7 @@ def test_a_changed_fact_reaches_the_answers_and_a_broken_answer_does_not(holder)
 async def test_a_running_bot_picks_up_an_edited_answer_in_the_background(holder):
     import asyncio
 
-    from bot.app import watch_brains
+    from bot.reload import watch_brains
 
     answers = holder.settings.replies_dir / "answers" / "en.yaml"
     text = answers.read_text(encoding="utf-8")

@@ -16,7 +16,8 @@ import time
 import pytest
 
 from adapters.telegram import TelegramChannel, TelegramSettings
-from bot.app import make_detector, watch_brains
+from bot.app import make_detector
+from bot.reload import watch_brains
 from bot.brain import BrainHolder
 from bot.config import Settings
 from bot.conversation.pipeline import Pipeline

@@ -318,3 +318,24 @@ def test_settings_from_the_environment() -> None:
         TelegramSettings.from_env({})
     with pytest.raises(SettingsError, match="KEFU_TELEGRAM_PORT"):
         TelegramSettings.from_env({**env, "KEFU_TELEGRAM_PORT": "https"})
+
+
+async def test_a_photo_is_kept_for_the_agents_and_one_that_cannot_be_had_is_listed(kefu_bot, fake_telegram, tmp_path) -> None:  # noqa: F811
+    from pathlib import Path
+
+    update = tf.photo_update("it arrived broken", chat_id=1004)
+    largest = update["message"]["photo"][-1]["file_id"]
+    fake_telegram.add_file(largest, b"\xff\xd8\xff\xe0 a jpeg", "photos/file_7.jpg")
+    missing = tf.photo_update(None, chat_id=1005)  # never uploaded: getFile refuses it
+    environ = {"KEFU_TELEGRAM_TOKEN": DEFAULT_TOKEN, "KEFU_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
+               "KEFU_TELEGRAM_ATTACHMENT_FOLDER": str(tmp_path / "files")}
+    channel = TelegramChannel(kefu_bot.handle, TelegramSettings.from_env(environ))
+    async with running(channel):
+        fake_telegram.push_update(update)
+        fake_telegram.push_update(missing)
+        await kefu_bot.handle.wait(2)
+    kept = {m.conversation: m.raw["attachments"] for m in kefu_bot.handle.messages}
+    [photo] = kept["1004"]
+    assert photo["content_type"] == "image/jpeg" and Path(photo["path"]).read_bytes() == b"\xff\xd8\xff\xe0 a jpeg"
+    [lost] = kept["1005"]
+    assert "path" not in lost and "invalid file_id" in lost["not_stored"].lower()

@@ -8,6 +8,7 @@ tuning both rejection limits) needs no second pass over the messages.
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,23 +33,33 @@ class Row(NamedTuple):
 def read_rows(path: Path) -> list[Row]:
     """`intent<TAB>text` rows, or `lang<TAB>intent<TAB>text<TAB>english` (bench/data/native/*.tsv);
     blank lines and # comments are skipped."""
-    rows = []
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            for number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
-                if not row or not "".join(row).strip() or row[0].startswith("#"):
-                    continue
-                if len(row) == 4 and all(field.strip() for field in row[:3]):
-                    rows.append(Row(row[1].strip(), row[2].strip(), row[0].strip().lower()))
-                    continue
-                if len(row) != 2 or not row[0].strip() or not row[1].strip():
-                    raise DataError(path, number, f"expected 'intent<TAB>text' (or 'lang<TAB>intent<TAB>text<TAB>english'), "
-                                                  f"got {len(row)} field(s)")
-                rows.append(Row(row[0].strip(), row[1].strip(), None))
+        return parse_rows(path.read_bytes(), path)
     except FileNotFoundError:
         raise DataError(path, None, "file not found") from None
+
+
+def parse_rows(data: bytes, path: Path) -> list[Row]:
+    """The rows of a TSV's bytes (a file, an upload); errors name `path` and the line."""
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(path, None, "not UTF-8 text") from None
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    try:
+        for row in reader:
+            if not row or not "".join(row).strip() or row[0].startswith("#"):
+                continue
+            if len(row) == 4 and all(field.strip() for field in row[:3]):
+                rows.append(Row(row[1].strip(), row[2].strip(), row[0].strip().lower()))
+                continue
+            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+                raise DataError(path, reader.line_num, f"expected 'intent<TAB>text' (or 'lang<TAB>intent<TAB>text<TAB>english'), "
+                                                       f"got {len(row)} field(s)")
+            rows.append(Row(row[0].strip(), row[1].strip(), None))
+    except csv.Error as exc:  # a NUL byte, for one
+        raise DataError(path, reader.line_num, f"not a TSV of text: {exc}") from None
     if not rows:
         raise DataError(path, None, "no rows to evaluate")
     return rows

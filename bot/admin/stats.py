@@ -9,7 +9,9 @@
 - first-response time: from a buyer's first message in a conversation to the
   first bot (`out`) and the first agent (`agent`) message after it;
 - out-of-hours share: buyer messages that arrived while the team was away
-  (by the business hours), and how many away notices went out.
+  (by the business hours), and how many away notices went out;
+- the hour of the buyer's day each message was written at (the buyer's zone from
+  the channel, a mail's offset or the country), for when buyers write.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import NamedTuple
 
 
-from bot.hours import BusinessHours
+from bot.hours import BusinessHours, buyer_zone
 from bot.store.database import Store
 
 BUYER, BOT, AGENT = "in", "out", "agent"
@@ -79,6 +81,8 @@ class Stats:
     out_of_hours: int = 0  # buyer messages while the team was away
     away_notices: int = 0  # buyer messages answered with the "we are away until…" notice
     per_day: list[tuple[date, dict[str, int]]] = field(default_factory=list)  # buyer messages per channel, shop's days
+    by_hour: list[int] = field(default_factory=lambda: [0] * 24)  # buyer messages by the hour of the buyer's day
+    hour_unknown: int = 0  # buyer messages whose buyer's zone is not known
 
     @property
     def containment(self) -> float | None:
@@ -89,12 +93,20 @@ class Stats:
         return self.out_of_hours / self.buyer_messages if self.buyer_messages else None
 
 
+Zones = dict[int, tuple[str | None, str | None]]  # conversation id → (timezone, country)
+
+
 async def fetch_rows(store: Store, since: datetime | None = None) -> list[Row]:
     """The columns the figures need (no texts), oldest first."""
     return [Row(*row) for row in await store.message_columns(Row._fields, since)]
 
 
-def compute_stats(rows: list[Row], hours: BusinessHours, since: datetime | None = None) -> Stats:
+async def fetch_zones(store: Store, since: datetime | None = None) -> Zones:
+    """What is known of each buyer's time zone, for the hour of their day."""
+    return await store.buyer_zones(since)
+
+
+def compute_stats(rows: list[Row], hours: BusinessHours, since: datetime | None = None, zones: Zones | None = None) -> Stats:
     stats = Stats(since=since)
     directions = Counter(row.direction for row in rows)
     stats.buyer_messages, stats.bot_messages, stats.agent_messages = directions[BUYER], directions[BOT], directions[AGENT]
@@ -111,7 +123,18 @@ def compute_stats(rows: list[Row], hours: BusinessHours, since: datetime | None 
     stats.agent_first_response = _first_response(talks, AGENT)
     stats.out_of_hours = sum(not hours.is_open(row.created_at) for row in buyer_rows)
     stats.away_notices = sum(row.out_of_hours for row in buyer_rows)
+    _hours_of_day(stats, buyer_rows, zones or {})
     return stats
+
+
+def _hours_of_day(stats: Stats, buyer_rows: list[Row], zones: Zones) -> None:
+    known: dict[int, tzinfo | None] = {cid: buyer_zone(*zone) for cid, zone in zones.items()}
+    for row in buyer_rows:
+        zone = known.get(row.conversation_id)
+        if zone is None:
+            stats.hour_unknown += 1
+        else:
+            stats.by_hour[row.created_at.astimezone(zone).hour] += 1
 
 
 def _volumes(stats: Stats, buyer_rows: list[Row], talks: dict[int, list[Row]], hours: BusinessHours) -> None:

@@ -11,12 +11,14 @@ result again, and by the caller loading the whole folder.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -53,6 +55,30 @@ def add_example(intents_dir: Path, intent_id: str, text: str, file: Path | None 
 
 def add_examples(intents_dir: Path, wanted: list[tuple[str, str, str | None]], file: Path | None = None) -> list[Added]:
     """`add_example` for several (intent, text, language) at once: one load before, one after; all or nothing."""
+    with _editing(intents_dir):
+        return _add_examples(intents_dir, wanted, file)
+
+
+@contextlib.contextmanager
+def _editing(intents_dir: Path) -> Iterator[None]:
+    """One edit of a lists folder at a time, across processes (two admins on two workers): a lock on
+    the folder itself, so no lock file lands among the admin's files."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one process edits at a time anyway
+        fcntl = None
+    if fcntl is None or not intents_dir.is_dir():  # no folder: loading the lists says so
+        yield
+        return
+    handle = os.open(intents_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _add_examples(intents_dir: Path, wanted: list[tuple[str, str, str | None]], file: Path | None) -> list[Added]:
     try:
         intents = load_intents(intents_dir)
     except DataError as exc:

@@ -73,6 +73,7 @@ def chat(
     """Talk to the bot as a buyer, in this terminal. No account, token or network needed."""
     from adapters.console import ConsoleChannel, run_console
     from bot.app import build_app
+    from bot.serve.health import HealthReporter
     from bot.serve.outbox import OutboxSender
 
     settings = settings_or_exit(config)
@@ -103,19 +104,23 @@ def chat(
 
         # What others owe this buyer (an agent's reply, a notice) comes through the outbox, polled.
         sender = OutboxSender(kefu.store, {"console": ConsoleChannel(kefu.pipeline.handle, show_text)}, kefu.pipeline.clock)
+        health = HealthReporter(kefu.store, ["console"], kefu.pipeline.clock)  # shown on the admin settings page
+        health.sent, sender.trouble = sender.last_sent, health.trouble
         delivering = asyncio.create_task(sender.run(), name="kefu-console-outbox")
+        reporting = asyncio.create_task(health.run(), name="kefu-console-health")
         try:
             await kefu.pipeline.recover()
             await run_console(
                 # the terminal prints each answer itself, so it is written as delivered
-                functools.partial(kefu.pipeline.handle, delivered_here=True), show, sender=f"console-{uuid.uuid4().hex[:8]}", name=name, language=language,
+                health.watching(functools.partial(kefu.pipeline.handle, delivered_here=True)), show, sender=f"console-{uuid.uuid4().hex[:8]}", name=name, language=language,
                 style=Style.LETTER if letter else Style.CHAT,
                 prompt=(lambda: console.print("[bold green]you[/] › ", end="")) if interactive else (lambda: None),
                 complain=lambda problem: console.print(f"[bold red]kefu:[/] {escape(problem)}", highlight=False),
             )
         finally:
             delivering.cancel()
-            await asyncio.gather(delivering, return_exceptions=True)
+            reporting.cancel()
+            await asyncio.gather(delivering, reporting, return_exceptions=True)
             await kefu.close()
 
     run_async(main())
@@ -180,4 +185,4 @@ def main() -> None:
 
 
 # Command groups live in their own modules; importing them registers them on `app`.
-from bot.cli import admin, customs, ops, privacy  # noqa: E402,F401
+from bot.cli import admin, agents, customs, ops, privacy  # noqa: E402,F401

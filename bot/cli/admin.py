@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -351,25 +350,14 @@ def unanswered_mail(
     run_async(main())
 
 
-_AGE = re.compile(r"^(\d+)\s*([dhw])$")
-
-
 def parse_since(value: str, now: datetime | None = None) -> datetime:
     """--since: an ISO date (UTC midnight), an ISO time (UTC unless it has an offset), or an age like 7d, 12h, 2w."""
-    now = now or datetime.now(timezone.utc)
-    text = value.strip().lower()
-    age = _AGE.match(text)
-    if age:
-        amount, unit = int(age.group(1)), age.group(2)
-        return now - timedelta(**{{"d": "days", "h": "hours", "w": "weeks"}[unit]: amount})
+    from bot.admin.since import parse_since as parse
+
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise fail(f"--since {value!r}: expected a date like 2026-11-01, a time like 2026-11-01T08:00+08:00, or an age like 7d")
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return parse(value, now or datetime.now(timezone.utc))
+    except ValueError as exc:
+        raise fail(f"--since {exc}") from None
 
 
 async def open_store(url: str) -> Store:

@@ -178,6 +178,7 @@ def run(
     config: Optional[Path] = ConfigOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes on one PostgreSQL (webhooks on one port)."),
+    no_web: bool = typer.Option(False, "--no-web", help="Do not serve the web workspace (web_host:web_port, default 127.0.0.1:8780)."),
 ) -> None:
     """Serve buyers on the configured channels, with the agent desk, until stopped (Ctrl-C)."""
     import logging
@@ -202,12 +203,13 @@ def run(
             raise fail(str(exc))
         forwarded = [*names, *(["--db", db] if db else []), *(["--translator", translator] if translator else [])]
         forwarded += [*(["--config", str(config)] if config else []), *(["--verbose"] if verbose else [])]
+        forwarded += ["--no-web"] if no_web else []
         raise typer.Exit(supervise(forwarded, workers))
 
     async def main() -> None:
         kefu = await build_app(settings, translator=translator, database_url=db)
         try:
-            await Runner(kefu, names).run()
+            await Runner(kefu, names, web=not no_web).run()
         finally:
             await kefu.close()
 

@@ -79,6 +79,7 @@ class Sent:
     original: str
     draft: str | None = None  # held back: the id that sends it anyway (`send_draft`)
     held: str | None = None  # held back: what would go to the buyer
+    back: str | None = None  # a preview: `held` translated back into the agent's language
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,33 @@ class AgentDesk:
         conversation = await self.conversation(conversation_id)
         if conversation.state == "held" and conversation.agent not in (None, agent):
             raise DeskError(f"held by {conversation.agent}")
+        outgoing, language, warnings, lost = await self._outgoing(conversation, text, translate, confirm, shown)
+        if warnings and not confirm:
+            draft = self._keep_draft(_Draft(conversation_id, text, translate, outgoing if lost else None))
+            return Sent(None, language, warnings, text, draft=draft, held=outgoing)
+        now = self.clock()
+        # Replying is claiming; a reply to a conversation someone else took meanwhile is refused.
+        change = states.agent_replied(agent, now) if conversation.state == "held" else states.claim(agent, now)
+        row = Outgoing(outgoing, now, direction="agent", language=language, pivot=text, sender=agent)
+        try:
+            await self.store.commit(conversation, change, outgoing=[row])
+        except LostRace as race:
+            raise _refused(race) from None
+        await self._wake()
+        return Sent(outgoing, language, warnings, text)
+
+    async def preview(self, conversation_id: int, text: str, *, translate: bool = True) -> Sent:
+        """What `reply` would send, without sending: the buyer's text (`held`), the warnings, and
+        that text translated back into the agent's language (`back`), to check it."""
+        conversation = await self.conversation(conversation_id)
+        outgoing, language, warnings, _ = await self._outgoing(conversation, text, translate, False, None)
+        back = await self.for_agent(outgoing, language) if translate else None
+        return Sent(None, language, warnings, text, held=outgoing, back=back)
+
+    async def _outgoing(
+        self, conversation: Conversation, text: str, translate: bool, confirm: bool, shown: str | None
+    ) -> tuple[str, str, list[str], list[str]]:
+        """(text for the buyer, their language, warnings, what the translation lost)."""
         if not text.strip():
             raise DeskError("nothing to send")
         language = conversation.language or "en"
@@ -227,19 +255,7 @@ class AgentDesk:
                 outgoing = translation.text
         country, _ = likely_country(conversation.country, conversation.timezone, language)
         warnings = lost + etiquette_warnings([text, outgoing], self.culture.get(country) if country else None)
-        if warnings and not confirm:
-            draft = self._keep_draft(_Draft(conversation_id, text, translate, outgoing if lost else None))
-            return Sent(None, language, warnings, text, draft=draft, held=outgoing)
-        now = self.clock()
-        # Replying is claiming; a reply to a conversation someone else took meanwhile is refused.
-        change = states.agent_replied(agent, now) if conversation.state == "held" else states.claim(agent, now)
-        row = Outgoing(outgoing, now, direction="agent", language=language, pivot=text, sender=agent)
-        try:
-            await self.store.commit(conversation, change, outgoing=[row])
-        except LostRace as race:
-            raise _refused(race) from None
-        await self._wake()
-        return Sent(outgoing, language, warnings, text)
+        return outgoing, language, warnings, lost
 
     async def send_draft(self, draft: str, agent: str) -> Sent:
         """Send a reply that was held back for its warnings, as it is ("send anyway")."""

@@ -50,6 +50,7 @@ class OutboxSender:
         self.poll_seconds, self.max_backoff = poll_seconds, max_backoff
         self._wake = asyncio.Event()
         self.last_sent: dict[str, datetime] = {}  # health: the last successful send per channel
+        self.trouble: Callable[[str, str], None] | None = None  # health: told of each failed attempt (channel, error)
         self.on_failure: Callable[[Delivery, str], Awaitable[None]] | None = None  # `kefu run` tells the desks
 
     def wake(self) -> None:
@@ -119,6 +120,7 @@ class OutboxSender:
 
     async def _later(self, row: Delivery, error: str, delay: float) -> None:
         now = self.clock()
+        self._troubled(row, error)
         if now - row.created_at >= self.give_up_after:
             await self._fail(row, f"{error}; gave up after {self.give_up_after}", SEND_FAILED)
             return
@@ -128,12 +130,17 @@ class OutboxSender:
 
     async def _fail(self, row: Delivery, error: str, reason: str, *, unreachable: bool = False) -> None:
         log.error("outbox: giving up on row %d to %s %s: %s", row.id, row.channel, row.conversation, error)
+        self._troubled(row, error)
         await self.store.fail_delivery(row.id, error, self.clock(), reason, unreachable=unreachable)
         if self.on_failure is not None:
             try:
                 await self.on_failure(row, error)
             except Exception:  # noqa: BLE001 - telling the desks is best effort; the row and the queue show it
                 log.exception("outbox: could not tell the desks about row %d", row.id)
+
+    def _troubled(self, row: Delivery, error: str) -> None:
+        if self.trouble is not None:
+            self.trouble(row.channel, f"sending: {error}")
 
     def _schedule(self, delay: float) -> None:
         """Wake up when a retry falls due, even if that is sooner than the next poll."""

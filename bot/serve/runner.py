@@ -11,15 +11,18 @@ pipeline for handoffs and sends agents' replies through the buyer channels.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from adapters.asgi import AsgiServer
 from adapters.base import Channel, Handler
 from bot.app import App
 from bot.desk.actions import AgentDesk
 from bot.orders.notices import write_notices
+from bot.serve.health import HealthReporter
 from bot.serve.leader import Leadership
 from bot.serve.outbox import OutboxSender
 from bot.serve.retention import apply_retention
@@ -125,22 +128,29 @@ class Runner:
     getUpdates, IMAP), runs the desks and housekeeping.
     """
 
-    def __init__(self, kefu: App, names: list[str], environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, kefu: App, names: list[str], environ: Mapping[str, str] | None = None, web: bool = True) -> None:
         self.kefu = kefu
+        self.serve_web = web  # the web workspace, on web_host:web_port (every worker: the port is shared)
+        self.web: AsgiServer | None = None
+        self.web_app: Any = None
         self.environ = dict(os.environ) if environ is None else environ
         if not names:
             raise NothingToRun(NOTHING_CONFIGURED)
         pipeline = kefu.pipeline
+        self.health = HealthReporter(kefu.store, names, pipeline.clock)
+        handle = self.health.watching(pipeline.handle)
         self.channels: dict[str, Channel] = {
-            name: make_channel(name, pipeline.handle, self._help_text, self.environ) for name in names
+            name: make_channel(name, handle, self._help_text, self.environ) for name in names
         }
-        for channel in self.channels.values():
+        for name, channel in self.channels.items():
             channel.reject = pipeline.reject  # what a channel cannot read is kept in the store
             channel.keep = kefu.store.keep  # what a channel will not answer (machines' mail, colleagues' notes) too
+            channel.trouble = functools.partial(self.health.trouble, name)
         self.sender = OutboxSender(
             kefu.store, self.channels, pipeline.clock,
             give_up_after=timedelta(minutes=kefu.settings.give_up_sending_minutes),
         )
+        self.health.sent, self.sender.trouble = self.sender.last_sent, self.health.trouble
         pipeline.written.append(self.sender.wake)
         self.desk = AgentDesk(
             kefu.store, kefu.brains, pipeline.detector, pipeline.translator, kefu.settings, pipeline.clock, self.sender.wake
@@ -214,6 +224,20 @@ class Runner:
         tasks.append(asyncio.create_task(self._housekeeping(), name="kefu-housekeeping"))
         await _all(tasks)
 
+    async def _web(self) -> None:
+        """The web workspace; a port it cannot have costs the workspace, never the channels."""
+        from bot.web.app import create_app
+
+        settings = self.kefu.settings
+        self.web_app = await create_app(self.kefu, written=self.sender.wake)
+        self.web = AsgiServer(self.web_app, settings.web_host, settings.web_port, "web workspace")
+        try:
+            self.web.bind()
+        except OSError as exc:
+            log.error("the web workspace is not served: cannot listen on %s:%d (%s)", settings.web_host, settings.web_port, exc)
+            return
+        await self.web.serve()
+
     async def run(self) -> None:
         tasks = [
             asyncio.create_task(ch.serve_forever(), name=f"kefu-{name}")
@@ -221,9 +245,12 @@ class Runner:
         ]
         tasks += [
             asyncio.create_task(self.sender.run(), name="kefu-outbox"),
+            asyncio.create_task(self.health.run(), name="kefu-health"),
             asyncio.create_task(self.leadership.campaign(), name="kefu-leadership"),
             asyncio.create_task(self._lead(), name="kefu-leader"),
         ]
+        if self.serve_web:
+            tasks.append(asyncio.create_task(self._web(), name="kefu-web"))
         log.info("kefu is serving: %s", ", ".join([*self.channels, *(f"{name} desk" for name in self.desks)]))
         await _all(tasks)
 

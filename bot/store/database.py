@@ -26,6 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from bot.store.errors import StoreError  # noqa: F401 - raised here, imported from here by callers
 from bot.message import Message
 from bot.store import sqlite
+from bot.store.accounts import Accounts
+from bot.store.health import Health
+from bot.store.inbox import InboxReads
 from bot.store.limits import clip
 from bot.store.models import Conversation, Order, Rejected, StoredMessage, TranslationMemory
 from bot.store.outbox import OutboxStore
@@ -114,7 +117,7 @@ async def _conversation(connection: Any, message: Message) -> Any:
     )).mappings().one()
 
 
-class Store(Writes, OutboxStore, Reports, Privacy):
+class Store(Writes, OutboxStore, Reports, Privacy, Accounts, InboxReads, Health):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)

@@ -43,6 +43,7 @@ class Conversation(Base):
         UniqueConstraint("channel", "external_id", name="uq_conversation_channel"),
         Index("ix_conversations_desk_ref", "desk_ref"),
         Index("ix_conversations_state", "state"),
+        Index("ix_conversations_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -177,3 +178,41 @@ class PrivacySalt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
+
+
+class Account(Base):
+    """Someone who signs in to the web workspace (`kefu agents add`)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("name", name="uq_account_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # agent | admin
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id
+    language: Mapped[str] = mapped_column(String(16), default="en")  # the interface and the buyers' words: en | zh
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)  # bumped: every earlier session ends
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebKey(Base):
+    """The key that signs the workspace's session cookies (one row; KEFU_WEB_SECRET overrides it)."""
+
+    __tablename__ = "web_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))
+
+
+class ChannelHealth(Base):
+    """How a running channel is doing, reported by every `kefu run` process that serves it (bot/serve/health.py)."""
+
+    __tablename__ = "channel_health"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the last report: running while this is recent
+    last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last buyer message it took in
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last outbox row it delivered
+    last_error: Mapped[str | None] = mapped_column(Text)  # the last failure: a lost connection, a refused send
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

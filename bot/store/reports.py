@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
-from bot.store.models import StoredMessage
+from bot.store.models import Conversation, StoredMessage
 
 
 class Reports:
@@ -67,3 +67,13 @@ class Reports:
             query = query.where(StoredMessage.created_at >= since)
         async with self.session() as session:
             return [tuple(row) for row in (await session.execute(query)).all()]
+
+    async def buyer_zones(self, since: datetime | None = None) -> dict[int, tuple[str | None, str | None]]:
+        """(timezone, country) of the conversations with a message since `since` whose buyer's zone is known."""
+        query = select(Conversation.id, Conversation.timezone, Conversation.country).where(
+            or_(Conversation.timezone.is_not(None), Conversation.country.is_not(None)))
+        if since is not None:
+            recent = select(StoredMessage.conversation_id).where(StoredMessage.created_at >= since)
+            query = query.where(Conversation.id.in_(recent))
+        async with self.session() as session:
+            return {row[0]: (row[1], row[2]) for row in (await session.execute(query)).all()}

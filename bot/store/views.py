@@ -29,10 +29,14 @@ Order = _view_of(models.Order)
 Rejected = _view_of(models.Rejected)
 TranslationMemory = _view_of(models.TranslationMemory)
 PrivacyAudit = _view_of(models.PrivacyAudit)
+Account = _view_of(models.Account)
+ChannelHealth = _view_of(models.ChannelHealth)
 
 _VIEWS = {
     models.Conversation: Conversation, models.StoredMessage: StoredMessage, models.Order: Order,
     models.Rejected: Rejected, models.TranslationMemory: TranslationMemory, models.PrivacyAudit: PrivacyAudit,
+    models.Account: Account,
+    models.ChannelHealth: ChannelHealth,
 }
 _FIELDS = {model: [field.name for field in dataclasses.fields(view)] for model, view in _VIEWS.items()}
 

@@ -1,7 +1,7 @@
 """customs: the parcel's destination, remembered per conversation and imported with orders
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02
 
 - conversations.destination: the country the buyer's parcel goes to, once known (customs answers).
@@ -11,8 +11,8 @@ Create Date: 2026-12-02
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
