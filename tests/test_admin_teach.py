@@ -27,7 +27,9 @@ AT = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def lists(tmp_path) -> Path:
-    return Path(shutil.copytree(LISTS_DIR, tmp_path / "lists"))
+    """The shipped lists without their language folders: the tests create those."""
+    return Path(shutil.copytree(LISTS_DIR, tmp_path / "lists", ignore=lambda folder, names: [
+        name for name in names if (Path(folder) / name).is_dir()]))
 
 
 def miss(text: str, language: str = "en", pivot: str | None = None) -> Miss:
@@ -38,21 +40,18 @@ def native(lists: Path, intent: str, language: str) -> list[str]:
     return [e.text for e in load_intents(lists).intents[intent].examples if e.language == language]
 
 
-def test_a_group_teaches_its_english_wording_and_the_buyers_own_words_in_their_language_folder(lists):
+def test_a_group_teaches_its_words_in_their_language_folder_and_its_english_translation(lists):
     group = MissGroup([
-        miss("do you have a loyalty program?"),
         miss("У вас есть программа лояльности?", "ru", pivot="Do you have a loyalty program?"),
-        miss("У вас есть программа лояльности?", "ru", pivot="do you have a loyalty program"),
-        miss("¿Tienen un programa de fidelidad?", "es", pivot="Do you have a loyalty program?"),
-        miss("is there a loyalty program for regular buyers"),  # another wording: not this lesson
-    ])
+        miss("У вас есть программа лояльности?", "ru", pivot="Do you have a loyalty program?"),
+        miss("а программа лояльности есть?", "ru", pivot="is there a loyalty program?"),  # another wording
+    ], language="ru")
     lesson = lesson_for(group)
-    assert lesson == Lesson("Do you have a loyalty program?", (  # the most frequent wording
-        ("ru", "У вас есть программа лояльности?"), ("es", "¿Tienen un programa de fidelidad?")))
+    assert lesson == Lesson("Do you have a loyalty program?", (("ru", "У вас есть программа лояльности?"),))
 
     presale = (lists / "presale.yaml").read_text(encoding="utf-8")
     outcomes = teach(lists, "discount_request", lesson)
-    assert [(o.language, o.refused) for o in outcomes] == [("en", None), ("ru", None), ("es", None)]
+    assert [(o.language, o.refused) for o in outcomes] == [("en", None), ("ru", None)]
     english = outcomes[0].added
     assert english.path == lists / "presale.yaml"
     after = english.path.read_text(encoding="utf-8").splitlines()
@@ -63,7 +62,12 @@ def test_a_group_teaches_its_english_wording_and_the_buyers_own_words_in_their_l
     assert russian.read_text(encoding="utf-8").splitlines()[-3:] == [
         "- id: discount_request", "  examples:", "    - У вас есть программа лояльности?"]
     assert native(lists, "discount_request", "ru") == ["У вас есть программа лояльности?"]
-    assert native(lists, "discount_request", "es") == ["¿Tienen un programa de fidelidad?"]
+
+
+def test_an_english_group_teaches_its_most_frequent_wording(lists):
+    group = MissGroup([miss("do you have a loyalty program?"), miss("Do you have a loyalty program?"),
+                       miss("is there a loyalty program")])
+    assert lesson_for(group) == Lesson("do you have a loyalty program?", ())
 
 
 def test_the_next_example_in_that_language_joins_the_entry_already_there(lists):
@@ -86,13 +90,13 @@ def test_a_known_wording_is_refused_with_its_place_and_does_not_stop_the_others(
 
 
 def test_an_untranslated_miss_teaches_only_its_language(lists):
-    group = MissGroup([miss("Czy macie program lojalnościowy?", "pl", pivot="Czy macie program lojalnościowy?")])
+    group = MissGroup([miss("Czy macie program lojalnościowy?", "pl", pivot="Czy macie program lojalnościowy?")], language="pl")
     assert lesson_for(group) == Lesson(None, (("pl", "Czy macie program lojalnościowy?"),))
 
 
 def test_an_unusable_language_or_intent_changes_no_file(lists):
     before = sorted(p.relative_to(lists) for p in lists.rglob("*"))
-    with pytest.raises(Refused, match="'../x' is not a language code"):
+    with pytest.raises(Refused, match="'../x' is not a language folder name"):
         add_example(lists, "thanks", "merci beaucoup", language="../x")
     (outcome,) = teach(lists, "thanks_a_lot", Lesson(None, (("fr", "merci beaucoup"),)))
     assert "unknown intent 'thanks_a_lot'" in outcome.refused
@@ -107,6 +111,7 @@ async def test_the_old_model_answers_while_the_new_one_trains_and_the_progress_s
     assert holder.brain.matcher.match(question).intent != "discount_request"
     assert reloader.status.phase == READY and reloader.status.intents == len(brain.intents.ids)
 
+    before = len(load_intents(lists).examples())
     teach(lists, "discount_request", Lesson(question))
     reloader.request()
     assert reloader.status.phase == WAITING and reloader.status.busy
@@ -122,7 +127,7 @@ async def test_the_old_model_answers_while_the_new_one_trains_and_the_progress_s
     assert TRAINING in phases and reloader.status.phase == READY, phases[-5:]
     assert any(0 < done <= most for done, most in iterations), iterations  # the trainer's progress reached this process
     assert holder.brain.matcher.match(question).intent == "discount_request"
-    assert reloader.status.examples == len(brain.intents.examples()) + 1
+    assert reloader.status.examples == before + 1
     assert reloader.status.seconds(AT) > 0
 
     (lists / "smalltalk.yaml").write_text("- id: thanks\n  examples\n", encoding="utf-8")  # broken

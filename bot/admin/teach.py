@@ -1,23 +1,22 @@
 """Turning a group of misses into examples: what the admin pages' "add as an example of intent …" does.
 
-The bot matches the English pivot, so the group's English wording goes to the file
-that defines the intent, exactly as `kefu intents add-example` would put it; the
-buyers' own words, when they wrote in another language, go to that language's
-folder as native phrasings (`kefu intents add-example --language es`). Each text is
+Misses are grouped per language (bot/admin/misses.py). An English group's wording goes
+to the file that defines the intent, exactly as `kefu intents add-example` would put it;
+another language's wording goes to that language's folder as a native phrasing
+(`kefu intents add-example --language es`), and the English translation the bot matched,
+when there was one, to the English lists. Each text is
 added or refused on its own, with the reason: a wording the lists already know does
 not stop the others.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.admin.misses import Miss, MissGroup
+from bot.admin.misses import MissGroup
 from bot.admin.yamledit import Added, Refused, add_example
 from bot.datafiles import DataError
-from intents.normalize import normalize
 
 ENGLISH = "en"
 
@@ -39,22 +38,12 @@ class Outcome:
     refused: str | None = None  # why it was not added
 
 
-def _english(miss: Miss) -> bool:
-    return (miss.language or ENGLISH) == ENGLISH
-
-
 def lesson_for(group: MissGroup) -> Lesson:
-    """The representative wording, and the originals of the other-language misses that say it."""
-    wording = normalize(group.representative)
-    same = [miss for miss in group.misses if normalize(miss.english) == wording]
-    # A message that could not be translated keeps its own words as the "pivot": not English.
-    translated = any(_english(miss) or (miss.pivot and miss.pivot != miss.text) for miss in same)
-    per_language: dict[str, Counter[str]] = {}
-    for miss in same:
-        if not _english(miss):
-            per_language.setdefault(miss.language or "", Counter())[" ".join(miss.text.split())] += 1
-    originals = tuple((language, texts.most_common(1)[0][0]) for language, texts in per_language.items())
-    return Lesson(group.representative if translated else None, originals)
+    """What a group teaches: its wording in its own language, and, for another language than English,
+    the English translation the bot matched when there was one (the English lists learn it too)."""
+    if group.language == ENGLISH:
+        return Lesson(group.representative, ())
+    return Lesson(group.pivot, ((group.language, group.representative),))
 
 
 def teach(intents_dir: Path, intent: str, lesson: Lesson) -> list[Outcome]:
