@@ -2,7 +2,7 @@
 
 HTTP level: `web` is the workspace on the desk fixtures' bot (kefu_app), with `client(name, role)`
 giving a signed-in httpx client (ASGI transport, no socket). Browser level: `browser` is one
-headless Debian chromium for the whole session (Playwright's sync API); `Served` runs a bot
+headless Debian chromium per test module (Playwright's sync API); `Served` runs a bot
 and its workspace on a real port, in a thread with its own event loop, so the sync browser
 and the async server never share a loop. Import what a module needs, plus the fixtures they
 build on (kefu_app, desk_table, warm_detector). `browser` and `page` come from conftest.py (one
@@ -86,9 +86,13 @@ async def web(kefu_app: Any) -> AsyncIterator[Workspace]:
 # -- the browser -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Debian chromium for the session (Playwright cannot download its own here)."""
+    """One headless Debian chromium per test module (Playwright cannot download its own here).
+
+    Not per session: while Playwright's sync API is open, an event loop runs in the main thread,
+    and the `asyncio.run` of every later test module would fail. A module of browser tests holds
+    only plain `def` tests for the same reason."""
     path = shutil.which("chromium")
     if path is None:
         skip_or_fail("chromium is not installed", "bash .ci/services.sh installs Debian's chromium")
