@@ -1,6 +1,6 @@
 """The admin pages in a real browser (Debian's chromium through Playwright).
 
-One browser for the session (tests/web_fixtures.py); each test serves its own bot, over a
+One browser per test module (tests/web_fixtures.py); each test serves its own bot, over a
 copy of the intent lists, on a real port.
 """
 

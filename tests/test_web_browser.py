@@ -1,7 +1,7 @@
 """The workspace in a real browser (Debian's chromium through Playwright): the whole loop from a
 Telegram buyer to an agent's browser and back, live updates, races, escaping, CSRF, throttling.
 
-One browser for the session (tests/web_fixtures.py); each test serves its own bot on a real port.
+One browser per test module (tests/web_fixtures.py); each test serves its own bot on a real port.
 """
 
 from __future__ import annotations
