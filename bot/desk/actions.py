@@ -141,6 +141,15 @@ class AgentDesk:
             return pivot
         return await self.translator.translate(text, language, self.agent_language)
 
+    async def in_agent_language(self, message: StoredMessage) -> str | None:
+        """A message's words in the agent's language, where they differ: a buyer's translated,
+        an agent's as written before translation."""
+        if message.direction == "in":
+            return await self.for_agent(message.text, message.language, message.pivot)
+        if message.direction == "agent" and message.pivot and message.pivot != message.text:
+            return message.pivot
+        return None
+
     async def card(self, conversation_id: int, last: int = 6) -> Card:
         conversation = await self.conversation(conversation_id)
         language = conversation.language or "en"
@@ -150,12 +159,7 @@ class AgentDesk:
         stored = list(await self.store.messages(conversation.id))[-last:]
         lines = []
         for message in stored:
-            translated = None
-            if message.direction == "in":
-                translated = await self.for_agent(message.text, message.language, message.pivot)
-            elif message.direction == "agent" and message.pivot and message.pivot != message.text:
-                translated = message.pivot  # what the agent wrote, before translation
-            lines.append(Line(message.direction, message.text, translated))
+            lines.append(Line(message.direction, message.text, await self.in_agent_language(message)))
         return Card(
             conversation, conversation.handoff_reason, language, country, certain, local,
             self.culture.get(country) if country else None, lines,

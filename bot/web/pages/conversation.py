@@ -57,11 +57,7 @@ async def history(web: Any, desk: Any, messages: list[Any]) -> list[dict[str, An
     analysis = {m.id: m for m in messages if m.direction == "in"}
     shown = []
     for message in messages:
-        translated = None
-        if message.direction == "in":
-            translated = await desk.for_agent(message.text, message.language, message.pivot)
-        elif message.direction == "agent" and message.pivot and message.pivot != message.text:
-            translated = message.pivot  # what the agent wrote, before translation
+        translated = await desk.in_agent_language(message)
         answered = analysis.get(message.reply_to) if message.reply_to else None
         shown.append({
             "m": message, "translated": translated, "files": files_of(message),
