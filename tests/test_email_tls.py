@@ -78,4 +78,5 @@ async def test_the_channel_is_ready_once_both_logins_pass_over_tls(dovecot_tls, 
             assert not task.done()
         finally:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            stopped, _ = await asyncio.wait({task}, timeout=20)  # (wait_for would wait for a cancel that never lands)
+            assert stopped, "the e-mail channel did not stop when cancelled"

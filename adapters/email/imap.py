@@ -129,7 +129,8 @@ class Mailbox:
         try:
             if client.has_pending_idle():
                 client.idle_done()
-            await asyncio.wait_for(client.logout(), 5)
+            if not await _within(client.logout(), 5):
+                client.protocol.transport.close()  # no goodbye from the server: drop the connection
         except Exception:  # noqa: BLE001 - the connection is going away anyway
             pass
 
@@ -204,11 +205,25 @@ class Mailbox:
         finally:
             if client.has_pending_idle():
                 client.idle_done()
-            await asyncio.wait_for(idle, self.config.timeout)
+            await _within(idle, self.config.timeout)
 
     def _check(self, response: aioimaplib.Response, what: str) -> None:
         if response.result != "OK":
             raise ImapError(f"IMAP server {self.config.host} refused to {what}: {_text(response.lines)}")
+
+
+async def _within(awaitable, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    """Wait at most `seconds` for `awaitable`; True when it finished. Unlike `wait_for`, a call that
+    ignores its cancellation (an IMAP command whose answer never comes) cannot hold the caller:
+    it is cancelled and left behind. Also while the caller itself is being cancelled (shutting down)."""
+    task = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        return False
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]
+    return True
 
 
 def folder_name(name: str) -> str:
