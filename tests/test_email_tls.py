@@ -79,4 +79,4 @@ async def test_the_channel_is_ready_once_both_logins_pass_over_tls(dovecot_tls, 
         finally:
             task.cancel()
             stopped, _ = await asyncio.wait({task}, timeout=20)  # (wait_for would wait for a cancel that never lands)
-            assert stopped, "the e-mail channel did not stop when cancelled"
+            assert stopped, f"the e-mail channel did not stop when cancelled: {task.get_stack()} {task.print_stack()}"

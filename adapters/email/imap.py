@@ -128,7 +128,10 @@ class Mailbox:
             return
         try:
             if client.has_pending_idle():
-                client.idle_done()
+                # Stopped in the middle of IDLE (kefu is shutting down): `wait` has sent DONE or is about
+                # to; a second DONE is a protocol error that leaves the library waiting forever. Just go.
+                client.protocol.transport.close()
+                return
             if not await _within(client.logout(), 5):
                 client.protocol.transport.close()  # no goodbye from the server: drop the connection
         except Exception:  # noqa: BLE001 - the connection is going away anyway
