@@ -16,7 +16,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bot.datafiles import DataError, LineDict, expect, load_yaml
 
@@ -191,16 +191,45 @@ def load_answers(folder: Path = REPLIES_DIR) -> AnswerBook:
     answers_dir = folder / "answers"
     if not (answers_dir / "en.yaml").is_file():
         raise DataError(answers_dir / "en.yaml", None, "the English answers file is required")
+    languages, _ = load_languages(folder)
+    return AnswerBook(facts=facts, languages=languages, in_english=load_in_english(folder / IN_ENGLISH_FILE))
+
+
+def load_languages(
+    folder: Path, failed: Callable[[DataError], None] | None = None
+) -> tuple[dict[str, LanguageAnswers], bool]:
+    """Every language's answers (`answers/<lang>.yaml`) with its customs texts (`customs/<lang>.yaml`).
+
+    A broken file raises its DataError, or, given `failed` (`kefu intents check`, which reports every
+    problem), is handed to it and left out; the flag says whether every file loaded."""
     languages: dict[str, LanguageAnswers] = {}
-    for path in sorted(answers_dir.glob("*.yaml")):
+    complete = True
+
+    def trying(load: Callable[[], None]) -> None:
+        nonlocal complete
+        try:
+            load()
+        except DataError as exc:
+            if failed is None:
+                raise
+            failed(exc)
+            complete = False
+
+    def answers(path: Path) -> None:
         loaded = load_language(path)
         if loaded.language in languages:
             raise DataError(path, None, f"a second answers file for {loaded.language!r} (the first is {languages[loaded.language].path.name})")
         languages[loaded.language] = loaded
-    for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
+
+    def customs(path: Path) -> None:
         key = language_key(path.stem)
         add_customs(languages.setdefault(key, LanguageAnswers(language=key, path=path)), path)
-    return AnswerBook(facts=facts, languages=languages, in_english=load_in_english(folder / IN_ENGLISH_FILE))
+
+    for path in sorted((folder / "answers").glob("*.yaml")):
+        trying(lambda path=path: answers(path))
+    for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
+        trying(lambda path=path: customs(path))
+    return languages, complete
 
 
 def add_customs(language: LanguageAnswers, path: Path) -> None:

@@ -20,9 +20,7 @@ from bot.hours import load_hours
 from bot.language.safeguard import load_glossary
 from intents.catalog import CATALOGUE, IntentSet, list_files, load_intents
 from bot.customs.facts import FILE as CUSTOMS_FILE, load_customs
-from replies.answers import (
-    CUSTOMS_DIR, IN_ENGLISH_FILE, AnswerBook, LanguageAnswers, add_customs, language_key, load_facts, load_in_english, load_language,
-)
+from replies.answers import IN_ENGLISH_FILE, AnswerBook, load_facts, load_in_english, load_languages
 from replies.render import problems
 
 
@@ -126,21 +124,8 @@ def _check_replies(folder: Path, result: CheckResult) -> AnswerBook | None:
     except DataError as exc:
         result.findings.append(Finding.from_error(exc))
     answers_dir = folder / "answers"
-    files = sorted(answers_dir.glob("*.yaml"))
-    result.answer_files = len(files)
-    languages: dict[str, LanguageAnswers] = {}
-    for path in files:
-        try:
-            languages[language_key(path.stem)] = load_language(path)
-        except DataError as exc:
-            result.findings.append(Finding.from_error(exc))
-    complete = len(languages) == len(files)
-    for path in sorted((folder / CUSTOMS_DIR).glob("*.yaml")):
-        try:
-            add_customs(languages.setdefault(language_key(path.stem), LanguageAnswers(language=language_key(path.stem), path=path)), path)
-        except DataError as exc:
-            result.findings.append(Finding.from_error(exc))
-            complete = False
+    result.answer_files = len(list(answers_dir.glob("*.yaml")))
+    languages, complete = load_languages(folder, failed=lambda exc: result.findings.append(Finding.from_error(exc)))
     if "en" not in languages and not (answers_dir / "en.yaml").is_file():
         result.findings.append(Finding(ERROR, answers_dir / "en.yaml", None, "the English answers file is required"))
     try:
