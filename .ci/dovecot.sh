@@ -21,13 +21,7 @@ USER_NAME="kefu@example.test"
 PASSWORD="kefu-test-password"
 CONF="$DIR/dovecot.conf"
 
-if [ "$(id -u)" = 0 ]; then
-    SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-else
-    SUDO="missing"
-fi
+. "$(dirname "$0")/sudo.sh"
 
 install_dovecot() {
     command -v dovecot >/dev/null 2>&1 && return 0

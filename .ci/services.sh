@@ -21,13 +21,7 @@ if [ -f .ci/dovecot.sh ]; then
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        SUDO=""
-    elif command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        SUDO="missing"
-    fi
+    . .ci/sudo.sh
     if [ "$SUDO" != missing ]; then
         $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
             || echo "warning: could not install chromium; the browser tests will skip (and fail under CI)" >&2
