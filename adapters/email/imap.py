@@ -205,10 +205,12 @@ class Mailbox:
                 push = await client.wait_server_push(timeout=seconds + self.config.timeout)
                 if push == aioimaplib.STOP_WAIT_SERVER_PUSH or any(b"EXISTS" in line for line in push):
                     break
-        finally:
-            if client.has_pending_idle():
-                client.idle_done()
-            await _within(idle, self.config.timeout)
+        except BaseException:  # stopping, or the connection failed: `close` drops it, no DONE handshake
+            idle.cancel()
+            raise
+        if client.has_pending_idle():
+            client.idle_done()
+        await _within(idle, self.config.timeout)
 
     def _check(self, response: aioimaplib.Response, what: str) -> None:
         if response.result != "OK":
