@@ -122,14 +122,21 @@ class BrainHolder:
         self.brain = brain or load_brain(settings)
         self.last_error: DataError | None = None
 
-    def changed(self) -> bool:
-        """Whether a watched file changed since the brain in place was loaded."""
-        return _fingerprint(watched_files(self.settings)) != self._stamp
+    def stamp(self) -> tuple:
+        """The watched files' names, sizes and modification times as they are now."""
+        return _fingerprint(watched_files(self.settings))
 
-    def refresh(self) -> bool:
-        """Reload if any file changed; True when a new brain is in place."""
-        stamp = _fingerprint(watched_files(self.settings))
-        if stamp == self._stamp:
+    def changed(self, stamp: tuple | None = None) -> bool:
+        """Whether a watched file changed (now, or at `stamp`) since the brain in place was loaded."""
+        return (stamp or self.stamp()) != self._stamp
+
+    def refresh(self, expected: tuple | None = None) -> bool:
+        """Reload if any file changed; True when a new brain is in place.
+
+        With `expected` (a `stamp()` taken earlier), reload only the files as they were then: a
+        later edit is left for the next refresh (the reloader trains it elsewhere first)."""
+        stamp = self.stamp()
+        if stamp == self._stamp or (expected is not None and stamp != expected):
             return False
         self._stamp = stamp
         try:  # the old brain answers until the new one (its model trained) is ready

@@ -88,12 +88,16 @@ class Reloader:
         """Train (elsewhere) and load the files if they changed; True when a new brain is in place."""
         async with self._lock:
             started = self.status.started_at if self.status.phase == WAITING else self.clock()
-            if self.brains.changed():
-                self.status = replace(self.status, phase=TRAINING, started_at=started, finished_at=None, error=None,
-                                      iteration=0, iterations=0)
-                await train_elsewhere(self.brains.settings, self._trained)
-                self.status = replace(self.status, phase=LOADING)
-            reloaded = await asyncio.to_thread(self.brains.refresh)
+            while True:
+                stamp = self.brains.stamp()  # the files trained and loaded: a later edit goes round again
+                if self.brains.changed(stamp):
+                    self.status = replace(self.status, phase=TRAINING, started_at=started, finished_at=None,
+                                          error=None, iteration=0, iterations=0)
+                    await train_elsewhere(self.brains.settings, self._trained)
+                    self.status = replace(self.status, phase=LOADING)
+                reloaded = await asyncio.to_thread(self.brains.refresh, stamp)
+                if reloaded or not self.brains.changed():
+                    break  # else edited while this reload ran: never trained in this process
             if reloaded or self.status.busy:
                 error = self.brains.last_error
                 self.status = self._counted(ReloadStatus(

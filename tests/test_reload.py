@@ -108,3 +108,33 @@ async def test_a_running_bot_picks_up_an_edited_answer_in_the_background(holder)
         assert answer_body(holder.brain.answers, "thanks", "en", Style.CHAT).text == "Glad to help, anytime!"
     finally:
         watcher.cancel()
+
+
+async def test_an_edit_saved_while_a_reload_runs_is_trained_elsewhere_before_it_is_loaded(holder, monkeypatch):
+    """The bot's own process only loads what a child process trained: an admin who saves again while
+    the first training runs gets a second training, never one in the process answering buyers."""
+    import bot.brain
+    import bot.reload
+
+    facts = holder.settings.replies_dir / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    trained, loaded = [], []
+
+    async def train_elsewhere(settings, progress=None):  # the child reads the files as they are now…
+        trained.append(holder.stamp())
+        if len(trained) == 1:  # …and the admin saves once more while it trains
+            facts.write_text(text.replace("2–4", "1–3"), encoding="utf-8")
+
+    load_brain = bot.brain.load_brain
+
+    def loading(settings, **options):
+        loaded.append(holder.stamp())
+        return load_brain(settings, **options)
+
+    monkeypatch.setattr(bot.reload, "train_elsewhere", train_elsewhere)
+    monkeypatch.setattr(bot.brain, "load_brain", loading)
+    facts.write_text(text.replace("2–4", "2–5"), encoding="utf-8")
+
+    assert await bot.reload.Reloader(holder).reload() is True
+    assert len(trained) == 2 and loaded == [trained[1]]  # the second save was trained, then loaded
+    assert "1–3" in answer_body(holder.brain.answers, "dispatch_time", "en", Style.CHAT).text
