@@ -11,13 +11,12 @@ a few iterations.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from intents.model import LinearModel, features
+from intents.model import LinearModel, char_features
 
 Progress = Callable[[str], None]
 
@@ -37,34 +36,57 @@ class TrainingParams:
         return f"c{self.c:g}-df{self.min_df}-mf{self.max_features}"
 
 
-def vocabulary(docs: list[list[str]], min_df: int, max_features: int) -> dict[str, int]:
-    """N-grams in at least `min_df` examples, the `max_features` most frequent, in a stable order."""
-    df = Counter(f for doc in docs for f in set(doc))
-    if len(docs) < 2 * min_df:  # a tiny list keeps everything it has
-        min_df = 1
-    kept = [f for f, n in df.items() if n >= min_df]
-    if len(kept) > max_features:
-        kept = sorted(kept, key=lambda f: (-df[f], f))[:max_features]
-    return {f: i for i, f in enumerate(sorted(kept))}
-
-
-def tfidf(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray):
-    """Rows of sublinear tf × idf, L2-normalised, as a CSR matrix (what LinearModel.scores computes per message)."""
+def counts(texts: list[str]):
+    """Every n-gram of the texts (`features`, char n-grams worked out once per distinct word): the
+    n-grams in order of first appearance, and the term counts as a CSR matrix (texts × n-grams)."""
     from scipy.sparse import csr_matrix
 
-    indptr, indices, values = [0], [], []
-    for doc in docs:
-        counts = Counter(i for i in map(vocab.get, doc) if i is not None)
-        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        row = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * idf[ids]
-        norm = np.linalg.norm(row)
-        indices.append(ids)
-        values.append(row / norm if norm else row)
-        indptr.append(indptr[-1] + len(ids))
-    return csr_matrix(
-        (np.concatenate(values) if values else np.zeros(0, np.float32), np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
-        shape=(len(docs), len(vocab)), dtype=np.float32,
-    )
+    ids: dict[str, int] = {}
+    intern = ids.setdefault
+    by_word: dict[str, list[int]] = {}
+    columns: list[int] = []
+    lengths = np.zeros(len(texts), np.int64)
+    for row, text in enumerate(texts):
+        words = text.split()
+        before = len(columns)
+        for word in words:
+            known = by_word.get(word)
+            if known is None:
+                known = by_word[word] = [intern(f, len(ids)) for f in char_features(word) + ["w:" + word]]
+            columns.extend(known)
+        columns.extend(intern(f"w:{a} {b}", len(ids)) for a, b in zip(words, words[1:]))
+        lengths[row] = len(columns) - before
+    rows = np.repeat(np.arange(len(texts)), lengths)
+    matrix = csr_matrix((np.ones(len(columns), np.float32), (rows, np.array(columns, np.int64))),
+                        shape=(len(texts), len(ids)))
+    matrix.sum_duplicates()
+    return list(ids), matrix
+
+
+def vocabulary(names: list[str], df: np.ndarray, n_docs: int, min_df: int, max_features: int) -> np.ndarray:
+    """Columns of the n-grams kept: in at least `min_df` examples, the `max_features` most frequent
+    (ties by name), in the order of their names (a stable vocabulary)."""
+    if n_docs < 2 * min_df:  # a tiny list keeps everything it has
+        min_df = 1
+    kept = np.flatnonzero(df >= min_df)
+    if len(kept) > max_features:
+        order = sorted(kept.tolist(), key=lambda i: (-df[i], names[i]))
+        kept = np.array(order[:max_features], np.int64)
+    return np.array(sorted(kept.tolist(), key=names.__getitem__), np.int64)
+
+
+def tfidf_rows(matrix, columns: np.ndarray):
+    """The kept `columns` of a term-count matrix as sublinear tf × idf rows, L2-normalised (what
+    LinearModel.scores computes per message), and the idf (smooth, as scikit-learn's)."""
+    n = matrix.shape[0]
+    kept = matrix[:, columns].tocsr()
+    df = np.bincount(kept.indices, minlength=len(columns))
+    idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+    kept.data = (1.0 + np.log(kept.data)) * idf[kept.indices]
+    row_of = np.repeat(np.arange(n), np.diff(kept.indptr))
+    norms = np.sqrt(np.bincount(row_of, weights=kept.data.astype(np.float64) ** 2, minlength=n))
+    kept.data /= norms[row_of].astype(np.float32)  # an example with no kept n-gram stays a row of zeros
+    return kept.astype(np.float32), idf
 
 
 def train(
@@ -73,14 +95,11 @@ def train(
 ) -> LinearModel:
     """Fit the model on normalised texts; `previous` (any earlier model) seeds the weights."""
     say = progress or (lambda _: None)
-    docs = [features(text) for text in texts]
-    vocab = vocabulary(docs, params.min_df, params.max_features)
-    df = np.zeros(len(vocab), np.float64)
-    for doc in docs:
-        for i in {vocab[f] for f in doc if f in vocab}:
-            df[i] += 1
-    idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)  # smooth idf, as scikit-learn
-    matrix = tfidf(docs, vocab, idf)
+    names, term_counts = counts(texts)
+    df = np.bincount(term_counts.indices, minlength=len(names))
+    columns = vocabulary(names, df, len(texts), params.min_df, params.max_features)
+    vocab = {names[c]: i for i, c in enumerate(columns.tolist())}
+    matrix, idf = tfidf_rows(term_counts, columns)
     classes = sorted(set(labels))
     position = {c: i for i, c in enumerate(classes)}
     target = np.array([position[label] for label in labels])
@@ -102,9 +121,16 @@ def fit_softmax(
     tolerance: float = 1e-4, callback: Callable[[int], None] = lambda _: None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Multinomial logistic regression on rows of `matrix` (sparse or dense): weights (features, k), intercept (k,), iterations."""
+    from concurrent.futures import ThreadPoolExecutor
+
     n, f = matrix.shape
-    loss_and_grad = _objective(matrix, target, k, 1.0 / (c * n))
-    x, iterations = lbfgs(loss_and_grad, np.zeros(f * k + k, np.float32) if start is None else start, max_iter, tolerance, callback)
+    blocks = [_Block(part, target[lo:hi], k) for part, lo, hi in _halves(matrix)]
+    x = np.zeros(f * k + k, np.float32) if start is None else start
+    if len(blocks) == 1:  # small: one thread
+        x, iterations = lbfgs(_objective(blocks, None, f, k, 1.0 / (c * n)), x, max_iter, tolerance, callback)
+    else:  # the two halves on both cores (see intents/__init__.py for BLAS's own threads)
+        with ThreadPoolExecutor(len(blocks), thread_name_prefix="kefu-train") as pool:
+            x, iterations = lbfgs(_objective(blocks, pool, f, k, 1.0 / (c * n)), x, max_iter, tolerance, callback)
     return np.ascontiguousarray(x[: f * k].reshape(f, k)), x[f * k :].copy(), iterations
 
 
@@ -113,68 +139,119 @@ def lbfgs(function, x: np.ndarray, max_iter: int, tolerance: float, callback: Ca
 
     Own code rather than scipy's L-BFGS-B: with 400k–5M weights its bound-handling
     core took 7× the time of the objective, and its history doubles the memory (float64).
+    The vector work is done in place with BLAS (no temporary vectors of millions of weights).
     """
+    from scipy.linalg.blas import get_blas_funcs, isamax
+
+    x = np.array(x, dtype=np.float32, copy=True)
+    axpy, dot, scal = get_blas_funcs(("axpy", "dot", "scal"), (x,))
     loss, grad = function(x)
     steps: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1/y·s), newest last
+    direction, candidate = np.empty_like(x), np.empty_like(x)
     iteration = 0
     for iteration in range(1, max_iter + 1):
-        if float(np.abs(grad).max()) <= tolerance:
+        if abs(float(grad[isamax(grad)])) <= tolerance:  # the largest |gradient| (iamax: no temporary)
             break
-        direction = -grad
+        np.negative(grad, out=direction)
         alphas = []
         for s, y, rho in reversed(steps):  # two-loop recursion
-            alpha = rho * float(np.dot(s, direction))
-            direction -= alpha * y
+            alpha = rho * float(dot(s, direction))
+            axpy(y, direction, a=-alpha)
             alphas.append(alpha)
         if steps:
             s, y, rho = steps[-1]
-            direction *= 1.0 / (rho * float(np.dot(y, y)))
+            scal(1.0 / (rho * float(dot(y, y))), direction)
             for (s, y, rho), alpha in zip(steps, reversed(alphas)):
-                direction += (alpha - rho * float(np.dot(y, direction))) * s
-        slope = float(np.dot(grad, direction))
+                axpy(s, direction, a=alpha - rho * float(dot(y, direction)))
+        slope = float(dot(grad, direction))
         if slope >= 0:  # not a descent direction: forget the history
             steps.clear()
-            direction, slope = -grad, -float(np.dot(grad, grad))
+            np.negative(grad, out=direction)
+            slope = -float(dot(grad, grad))
         size = 1.0 if steps else min(1.0, 1.0 / max(float(np.abs(grad).sum()), 1e-12))
         for _ in range(40):
-            candidate = x + size * direction
+            np.copyto(candidate, x)
+            axpy(direction, candidate, a=size)
             new_loss, new_grad = function(candidate)
             if new_loss <= loss + 1e-4 * size * slope:
                 break
             size *= 0.5
         else:
             break  # no progress possible at float32 precision
-        s, y = candidate - x, new_grad - grad
-        ys = float(np.dot(y, s))
+        # The oldest pair's vectors are reused for the newest: the history allocates nothing after it is full.
+        s, y = (steps.pop(0)[:2]) if len(steps) == memory else (np.empty_like(x), np.empty_like(x))
+        np.subtract(candidate, x, out=s)
+        np.subtract(new_grad, grad, out=y)
+        ys = float(dot(y, s))
         if ys > 1e-12:
             steps.append((s, y, 1.0 / ys))
-            del steps[:-memory]
-        x, loss, grad = candidate, new_loss, new_grad
+        x, candidate = candidate, x
+        loss, grad = new_loss, new_grad
         callback(iteration)
     return x, iteration
 
 
-def _objective(matrix, target: np.ndarray, k: int, penalty: float):
-    """Mean softmax cross-entropy + penalty/2·|W|², and its gradient, in float32 (the arrays are the cost)."""
-    n, f = matrix.shape
-    transposed = matrix.T.tocsr() if hasattr(matrix, "tocsr") else np.ascontiguousarray(matrix.T)
-    rows = np.arange(n)
-    onehot = np.zeros((n, k), np.float32)
-    onehot[rows, target] = 1.0
+def _objective(blocks: list["_Block"], pool, f: int, k: int, penalty: float):
+    """Mean softmax cross-entropy + penalty/2·|W|², and its gradient, in float32 (the arrays are the cost);
+    the blocks of rows on the `pool`'s threads (scipy and numpy release the GIL), or here."""
+    from scipy.linalg.blas import get_blas_funcs
+
+    n = sum(len(block.target) for block in blocks)
+    axpy, dot = get_blas_funcs(("axpy", "dot"), (np.zeros(1, np.float32),))
 
     def loss_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-        weights = x[: f * k].reshape(f, k)
-        scores = matrix @ weights + x[f * k :]
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        total = exp.sum(axis=1)
-        log_likelihood = scores[rows, target] - np.log(total)
-        residual = (exp / total[:, None] - onehot) / n
-        grad_w = transposed @ residual + penalty * weights
-        loss = -float(log_likelihood.mean()) + 0.5 * penalty * float(np.vdot(weights, weights))
-        return loss, np.concatenate([grad_w.ravel(), residual.sum(axis=0)]).astype(np.float32)
+        weights, intercept = x[: f * k].reshape(f, k), x[f * k :]
+        parts = list(pool.map(lambda block: block(weights, intercept), blocks) if pool else
+                     [block(weights, intercept) for block in blocks])
+        grad = np.empty(f * k + k, np.float32)
+        grad_w = grad[: f * k].reshape(f, k)
+        if len(parts) == 1:
+            np.multiply(parts[0][1], 1.0 / n, out=grad_w)
+        else:
+            np.add(parts[0][1], parts[1][1], out=grad_w)
+            grad_w *= np.float32(1.0 / n)
+        grad[f * k :] = sum(part_b for _, _, part_b in parts) / n
+        axpy(x[: f * k], grad[: f * k], a=penalty)  # + penalty·W, in place
+        loss = sum(part_loss for part_loss, _, _ in parts) / n + 0.5 * penalty * float(dot(x[: f * k], x[: f * k]))
+        return loss, grad
 
     return loss_and_grad
+
+
+class _Block:
+    """Some rows of the training matrix: their summed loss and gradient (the caller divides by n)."""
+
+    def __init__(self, rows, target: np.ndarray, k: int) -> None:
+        self.rows, self.target = rows, target
+        self.transposed = rows.T.tocsr() if hasattr(rows, "tocsr") else np.ascontiguousarray(rows.T)
+        self.index = np.arange(len(target))
+
+    def __call__(self, weights: np.ndarray, intercept: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        scores = self.rows @ weights
+        scores += intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        picked = scores[self.index, self.target]
+        np.exp(scores, out=scores)
+        total = scores.sum(axis=1)
+        scores /= total[:, None]
+        scores[self.index, self.target] -= 1.0  # the residual, softmax − one-hot
+        loss = -float((picked - np.log(total)).sum())
+        return loss, self.transposed @ scores, scores.sum(axis=0)
+
+
+PARALLEL_NONZEROS = 200_000  # below this, two threads cost more than they save
+
+
+def _halves(matrix):
+    """The matrix as row blocks: two halves of its non-zeros when it is large, else whole."""
+    import os
+
+    n = matrix.shape[0]
+    sparse = hasattr(matrix, "nnz")
+    if (matrix.nnz if sparse else matrix.size) < PARALLEL_NONZEROS or (os.cpu_count() or 1) < 2:
+        return [(matrix, 0, n)]
+    middle = int(np.searchsorted(matrix.indptr, matrix.nnz // 2)) if sparse else n // 2
+    return [(matrix[:middle], 0, middle), (matrix[middle:], middle, n)]
 
 
 def _seed(previous: LinearModel, vocab: dict[str, int], classes: list[str]) -> np.ndarray:

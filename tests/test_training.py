@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from bot.admin.yamledit import insert_example
 from intents import LISTS_DIR
 from intents.catalog import load_intents
@@ -62,3 +64,29 @@ def test_a_shops_edited_copy_of_the_shipped_lists_trains_from_the_shipped_model(
     matcher = Matcher(load_intents(lists), progress=said.append)
     assert int(said[-1].split("after ")[1].split()[0]) <= 25  # cold: 56 iterations (bench/intents.py)
     assert matcher.match("do you take apple pay").intent == "payment_methods"
+
+
+def test_the_training_rows_are_what_the_model_computes_for_a_message():
+    """Each training row is the message's features as LinearModel.scores weighs them (sublinear tf ×
+    idf, unit length); an example with no n-gram kept (a lone character, repeated words) is a zero row."""
+    from intents.training import counts, tfidf_rows, vocabulary
+
+    texts = ["where is my order", "where is my parcel", "order order order", "how can i pay", "pay by card", "q"]
+    names, term_counts = counts(texts)
+    df = np.bincount(term_counts.indices, minlength=len(names))
+    columns = vocabulary(names, df, len(texts), min_df=2, max_features=10_000)
+    kept = [names[c] for c in columns]
+    assert kept == sorted(kept) and all(df[c] >= 2 for c in columns) and "w:order" in kept and "w:q" not in kept
+    rows, idf = tfidf_rows(term_counts, columns)
+
+    model = train(texts, ["order", "order", "order", "pay", "pay", "pay"])
+    assert model.vocabulary == {name: i for i, name in enumerate(kept)}
+    for number, text in enumerate(texts):
+        ids = model.feature_ids(text)
+        expected = np.zeros(len(kept), np.float32)
+        for i in set(ids):
+            expected[i] = (1 + np.log(ids.count(i))) * idf[i]
+        if expected.any():
+            expected /= np.linalg.norm(expected)
+        assert np.allclose(rows[number].toarray()[0], expected, atol=1e-6), text
+    assert rows[len(texts) - 1].nnz == 0  # "q": nothing kept, and no division by zero
