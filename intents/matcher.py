@@ -16,7 +16,7 @@ Both limits are tuned per set of intent files by `kefu eval --tune`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -89,6 +89,7 @@ class Match:
     near_exact: bool = False  # the best candidate has an example that is this text, typos aside
     conflict: bool = False  # two readings of the message (native, pivot) named different intents: a person decides
     encoded: bool = False  # the encoder stage was asked (the linear model was unsure)
+    native: bool = False  # read in its own language (not English) against that language's phrasings: native limits
 
     @property
     def best(self) -> Candidate | None:
@@ -150,13 +151,33 @@ class Matcher:
         self.threshold = threshold if threshold is not None else tuned.threshold if tuned else DEFAULT_THRESHOLD
         self.oos_probability = (oos_probability if oos_probability is not None
                                 else tuned.oos_probability if tuned else OOS_PROBABILITY)
+        # A message read natively has limits of its own when tuned; limits set by the user hold for both.
+        self.native_threshold = (threshold if threshold is not None or tuned is None or tuned.native_threshold is None
+                                 else tuned.native_threshold)
+        self.native_oos_probability = (
+            oos_probability if oos_probability is not None or tuned is None or tuned.native_oos_probability is None
+            else tuned.native_oos_probability)
+        if self.native_threshold is None:
+            self.native_threshold = self.threshold
+        if self.native_oos_probability is None:
+            self.native_oos_probability = self.oos_probability
+
+    def limits(self, native: bool) -> tuple[float, float]:
+        """The threshold and out-of-scope probability a reading is held to: a native one's, or the English one's."""
+        return (self.native_threshold, self.native_oos_probability) if native else (self.threshold, self.oos_probability)
+
+    def reads_natively(self, language: str | None) -> bool:
+        """Whether a text in `language` is read against native phrasings of its own (not English)."""
+        return language is not None and language.split("-")[0] != PIVOT and self.has_language(language)
 
     def match(self, text: str, language: str | None = None) -> Match:
         """`language`: what the text is written in, when known; the fuzzy stage then compares it with
         that language's and the English phrasings only (all of them otherwise)."""
         normalized = self.normalizer(text)
+        native = self.reads_natively(language)
+        threshold, oos_probability = self.limits(native)
         if not normalized:
-            return Match(None, 0.0, True, (), self.threshold, normalized, oos_probability=self.oos_probability)
+            return Match(None, 0.0, True, (), threshold, normalized, oos_probability=oos_probability, native=native)
         probabilities = self.model.probabilities(normalized)
         key = _sort_tokens(normalized)
         hit = self._exact.get(key)
@@ -188,13 +209,13 @@ class Matcher:
                       fuzzy=float(fuzzy[c]), example=self._originals[c][nearest[c]])
             for c in top
         )
-        match = Match(None, candidates[0].score if candidates else 0.0, True, candidates, self.threshold, normalized,
-                      out_of_scope, self.oos_probability, near_exact=exact is not None and exact != self._oos, encoded=encoded)
-        intent = match.decided(self.threshold, self.oos_probability)
+        match = Match(None, candidates[0].score if candidates else 0.0, True, candidates, threshold, normalized,
+                      out_of_scope, oos_probability, near_exact=exact is not None and exact != self._oos, encoded=encoded,
+                      native=native)
+        intent = match.decided(threshold, oos_probability)
         if intent is None:
             return match
-        return Match(intent, match.score, self.intents.intents[intent].handoff, candidates, self.threshold, normalized,
-                     out_of_scope, self.oos_probability, match.near_exact, encoded=encoded)
+        return replace(match, intent=intent, handoff=self.intents.intents[intent].handoff)
 
     def _nearest(
         self, c: int, key: str, fuzzy: np.ndarray, nearest: dict[int, int], pool: list[tuple[list[str], list[int]]] | None

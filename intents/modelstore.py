@@ -29,6 +29,13 @@ class Calibration:
     source: str = ""  # the labelled file it was tuned on
     accuracy: float = 0.0  # in-scope accuracy on that file with these thresholds
     oos_rejection: float = 0.0
+    # The limits for a message read natively (in a language the lists have phrasings of, other than
+    # English): its scores run lower than an English message's against the English lists. None: as above.
+    native_threshold: float | None = None
+    native_oos_probability: float | None = None
+    native_source: str = ""
+    native_accuracy: float = 0.0
+    native_wrong: float = 0.0  # the share of that file's rows answered with a wrong intent
 
 
 def cache_dir() -> Path:

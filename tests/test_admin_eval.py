@@ -163,3 +163,42 @@ def test_a_native_file_with_four_columns_is_reported_per_language(tmp_path):
     languages = {s["language"]: s for s in report["per_language"]}
     assert set(languages) == {"es", "de"} and languages["es"]["rows"] == 2 and languages["de"]["rows"] == 2
     assert 0.0 <= languages["de"]["wrong"] <= 1.0 and report["wrong"] <= 0.5
+
+
+def test_tuning_a_file_in_several_languages_chooses_limits_for_each_reading(tmp_path, monkeypatch):
+    """Rows read in their own language get limits of their own; English rows keep theirs. With
+    --max-wrong, the limits answer at most that share of the rows with a wrong intent."""
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))
+    rows = tmp_path / "val.tsv"
+    rows.write_text(
+        "es\tshipping_cost\t¿cuánto cuesta el envío a Chile?\thow much is shipping to Chile?\n"
+        "es\torder_status\tdónde está mi pedido??\twhere is my order??\n"
+        "es\tpayment_methods\tse puede pagar con paypal\tcan I pay with paypal\n"
+        "es\tout_of_scope\t¿quién ganó el partido ayer?\twho won the match yesterday?\n"
+        "de\torder_status\tWo bleibt meine Bestellung?\tWhere is my order?\n"
+        "de\tout_of_scope\tWie wird das Wetter morgen in Berlin?\tWhat will the weather be tomorrow in Berlin?\n"
+        "en\tthanks\tthanks a lot!\tthanks a lot!\n"
+        "en\tout_of_scope\twrite me a poem about the sea\twrite me a poem about the sea\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(rows), "--tune", "--max-wrong", "0"])
+    assert result.exit_code == 0, result.output
+    told = re.search(r"threshold (\S+), out-of-scope probability (\S+); read natively: threshold (\S+), "
+                     r"out-of-scope probability (\S+) ", result.stderr)
+    assert told, result.stderr
+    matcher = Matcher(load_intents(REPO / "intents" / "lists"))
+    tuned = matcher.calibration
+    assert (tuned.native_threshold, tuned.native_oos_probability) == (float(told[3]), float(told[4]))
+    assert (matcher.native_threshold, matcher.native_oos_probability) == (float(told[3]), float(told[4]))
+    assert tuned.native_source == str(rows) and tuned.native_wrong == 0.0
+    report = json.loads(runner.invoke(app, ["eval", str(rows), "--json"]).stdout)
+    assert report["wrong"] == 0.0 and report["native_threshold"] == float(told[3])
+
+
+def test_tuning_for_the_fewest_wrong_answers(brain, sample):
+    from bot.admin.evaluation import tune
+
+    matches = [(label, brain.matcher.match(text)) for label, text in read_tsv(sample)]
+    strict = tune(matches, max_wrong=0.0)
+    decided = [(label, m.decided(strict.threshold, strict.oos_probability), m) for label, m in matches]
+    # None wrong but "where is my order" labelled goodbye: an example word for word, answered at any limits
+    assert [label for label, intent, m in decided if intent not in (None, label)] == ["goodbye"]
+    assert strict.accuracy == sum(intent == label for label, intent, _ in decided) / 5 > 0

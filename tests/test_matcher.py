@@ -91,6 +91,23 @@ def test_the_shipped_lists_come_with_tuned_limits_that_settings_override():
     assert (chosen.threshold, chosen.oos_probability) == (70, 0.9)
     match = chosen.match("could you tell me something about your shop and the stuff you sell")
     assert match.threshold == 70 and match.oos_probability == 0.9
+    assert chosen.match("¿cuánto cuesta el envío a Chile?", "es").threshold == 70  # the user's limits hold for both readings
+
+
+def test_a_message_read_in_its_own_language_is_held_to_the_native_limits():
+    """Scores of a message against its own language's phrasings run lower than an English message's
+    against the English lists: the shipped lists carry limits for each reading, tuned apart."""
+    matcher = Matcher(load_intents(LISTS_DIR))
+    tuned = matcher.calibration
+    assert tuned.native_threshold is not None and tuned.native_source.endswith("validation half")
+    assert (tuned.native_threshold, tuned.native_oos_probability) != (tuned.threshold, tuned.oos_probability)
+    spanish = matcher.match("¿cuánto cuesta el envío a Chile?", "es")
+    assert spanish.native and (spanish.threshold, spanish.oos_probability) == matcher.limits(True)
+    assert (spanish.threshold, spanish.oos_probability) == (tuned.native_threshold, tuned.native_oos_probability)
+    english = matcher.match("how much is shipping to Chile?", "en")
+    assert not english.native and (english.threshold, english.oos_probability) == (tuned.threshold, tuned.oos_probability)
+    hindi = matcher.match("मेरा ऑर्डर कहाँ है", "hi")  # no Hindi phrasings: read against the English lists
+    assert not hindi.native and hindi.threshold == tuned.threshold
 
 
 def test_shorthand_belongs_to_the_shipped_lists_not_to_the_engine():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -99,6 +99,8 @@ class Report:
     recommended: float = 0.0
     threshold: float = 0.0
     oos_probability: float = 0.0
+    native_threshold: float = 0.0  # the limits of rows read natively (in a language with phrasings of its own)
+    native_oos_probability: float = 0.0
     unknown_labels: list[str] = field(default_factory=list)
     tuned: Calibration | None = None  # both limits chosen on these rows (kefu eval --tune)
     wrong: float = 0.0  # share of all rows answered with a wrong intent
@@ -108,7 +110,8 @@ class Report:
         return {
             "accuracy": round(self.accuracy, 4), "oos_rejection": round(self.oos_rejection, 4),
             "in_scope": self.in_scope, "out_of_scope": self.out_of_scope, "threshold": self.threshold,
-            "oos_probability": self.oos_probability, "recommended_threshold": self.recommended,
+            "oos_probability": self.oos_probability, "native_threshold": self.native_threshold,
+            "native_oos_probability": self.native_oos_probability, "recommended_threshold": self.recommended,
             "tuned": vars(self.tuned) if self.tuned else None,
             "per_intent": [vars(s) for s in self.per_intent],
             "confusions": [{"expected": e, "predicted": p, "count": c} for e, p, c in self.confusions],
@@ -140,10 +143,12 @@ def evaluate_matches(matcher: Matcher, matches: list[tuple[str, Match]], languag
     language, per language too."""
     known = set(matcher.intents.intents)
     unknown = sorted({label for label, _ in matches if label not in known and label != OUT_OF_SCOPE})
-    pairs = _decided(matches, matcher.threshold, matcher.oos_probability)  # the matcher's limits now (after --tune too)
+    # the matcher's limits now (after --tune too), each row's by how it was read
+    pairs = [(label, match.decided(*matcher.limits(match.native)) or OUT_OF_SCOPE) for label, match in matches]
     accuracy, rejection = _rates(pairs)
     report = Report(
         accuracy=accuracy, oos_rejection=rejection, threshold=matcher.threshold, oos_probability=matcher.oos_probability,
+        native_threshold=matcher.native_threshold, native_oos_probability=matcher.native_oos_probability,
         unknown_labels=unknown,
         in_scope=sum(label != OUT_OF_SCOPE for label, _ in matches),
         out_of_scope=sum(label == OUT_OF_SCOPE for label, _ in matches),
@@ -179,12 +184,44 @@ def _decided(matches: list[tuple[str, Match]], threshold: float, oos_probability
     return [(label, match.decided(threshold, oos_probability) or OUT_OF_SCOPE) for label, match in matches]
 
 
-def tune(matches: list[tuple[str, Match]], source: str = "", min_rejection: float | None = None) -> Calibration:
+def tune_readings(
+    matcher: Matcher, matches: list[tuple[str, Match]], source: str = "", min_rejection: float | None = None,
+    max_wrong: float | None = None,
+) -> Calibration:
+    """The limits of both readings, each chosen on its own rows: the rows read in English (or in a
+    language without phrasings of its own) and the rows read natively. A kind of row the file does not
+    have (or has no out_of_scope row of) keeps the matcher's limits for it."""
+    english = [(label, m) for label, m in matches if not m.native]
+    native = [(label, m) for label, m in matches if m.native]
+    has_oos = lambda rows: any(label == OUT_OF_SCOPE for label, _ in rows)  # noqa: E731
+    if not has_oos(english) and not has_oos(native):
+        raise ValueError("tuning needs out_of_scope rows: without them nothing tells a threshold that rejects too little")
+    old = matcher.calibration
+    first = (tune(english, source, min_rejection, max_wrong) if has_oos(english) else
+             Calibration(matcher.threshold, matcher.oos_probability, old.source if old else "",
+                         old.accuracy if old else 0.0, old.oos_rejection if old else 0.0))
+    if not has_oos(native):
+        keep = old is not None and old.native_threshold is not None
+        return replace(first, native_threshold=old.native_threshold if keep else None,
+                       native_oos_probability=old.native_oos_probability if keep else None,
+                       native_source=old.native_source if keep else "", native_accuracy=old.native_accuracy if keep else 0.0,
+                       native_wrong=old.native_wrong if keep else 0.0)
+    second = tune(native, source, min_rejection, max_wrong)
+    wrong = _wrong([(label, m.decided(second.threshold, second.oos_probability) or OUT_OF_SCOPE) for label, m in native])
+    return replace(first, native_threshold=second.threshold, native_oos_probability=second.oos_probability,
+                   native_source=source, native_accuracy=second.accuracy, native_wrong=wrong)
+
+
+def tune(
+    matches: list[tuple[str, Match]], source: str = "", min_rejection: float | None = None, max_wrong: float | None = None,
+) -> Calibration:
     """Both rejection limits, chosen on labelled matches.
 
     The best in-scope accuracy + out-of-scope rejection (equal weights); with
     `min_rejection`, the best in-scope accuracy among the pairs that reject at
-    least that share of the out-of-scope rows (the best rejection when none does).
+    least that share of the out-of-scope rows (the best rejection when none does);
+    with `max_wrong`, among the pairs that answer at most that share of all rows
+    with a wrong intent (the fewest wrong answers when none does).
     A difference of one in-scope row is noise: among the pairs that close to the
     best, the strictest (highest threshold, then lowest out-of-scope limit) —
     a handoff costs less than a wrong answer.
@@ -205,12 +242,15 @@ def tune(matches: list[tuple[str, Match]], source: str = "", min_rejection: floa
         accepted = has_best[:, None] & (near_exact[:, None] | ((oos < limit)[:, None] & (score >= np.array(TUNE_THRESHOLDS))))
         accuracy = (accepted & right[:, None])[~oos_rows].mean(axis=0) if (~oos_rows).any() else np.zeros(len(TUNE_THRESHOLDS))
         rejection = (~accepted)[oos_rows].mean(axis=0)
-        for threshold, acc, rej in zip(TUNE_THRESHOLDS, accuracy.tolist(), rejection.tolist()):
-            if min_rejection is None:
+        wrong = (accepted & ~right[:, None]).mean(axis=0)  # answered, with another intent than the label
+        for threshold, acc, rej, bad in zip(TUNE_THRESHOLDS, accuracy.tolist(), rejection.tolist(), wrong.tolist()):
+            feasible = ((min_rejection is None or rej >= min_rejection - 1e-9)
+                        and (max_wrong is None or bad <= max_wrong + 1e-9))
+            if min_rejection is None and max_wrong is None:
                 tried.append((True, acc + rej, threshold, limit, acc, rej))
             else:
-                feasible = rej >= min_rejection - 1e-9
-                tried.append((feasible, acc if feasible else rej, threshold, limit, acc, rej))
+                fallback = rej if min_rejection is not None else -bad
+                tried.append((feasible, acc if feasible else fallback, threshold, limit, acc, rej))
     best = max(tried, key=lambda t: (t[0], t[1]))
     noise = 1.0 / max(1, int((~oos_rows).sum())) + 1e-9
     near = [t for t in tried if t[0] == best[0] and t[1] >= best[1] - noise]

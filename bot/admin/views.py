@@ -98,6 +98,9 @@ def eval_view(report: Report, source: str) -> RenderableType:
     head = Text.assemble(
         (source, "bold"), f"\n{report.in_scope} in-scope rows, {report.out_of_scope} out-of-scope rows\n",
         "top-1 accuracy ", (_pct(report.accuracy), "bold"), " · out-of-scope rejected ", (rejected, "bold"),
+        f"\nlimits: threshold {report.threshold:g}, out-of-scope probability {report.oos_probability:g}",
+        (f"; read natively {report.native_threshold:g}, {report.native_oos_probability:g}"
+         if (report.native_threshold, report.native_oos_probability) != (report.threshold, report.oos_probability) else ""),
     )
     per_intent = Table(title="Per intent", title_justify="left")
     for name, justify in (("intent", "left"), ("precision", "right"), ("recall", "right"), ("rows", "right")):

@@ -170,20 +170,23 @@ def eval_command(
         None, "--min-rejection", min=0.0, max=1.0, show_default=False,
         help="With --tune: the best accuracy among the limits that reject at least this share of out_of_scope rows "
              "(default: the best accuracy + rejection)."),
+    max_wrong: Optional[float] = typer.Option(
+        None, "--max-wrong", min=0.0, max=1.0, show_default=False,
+        help="With --tune: the best accuracy among the limits that answer at most this share of the rows with a "
+             "wrong intent."),
     intents: Optional[Path] = IntentsOption,
     translator: Optional[str] = TranslatorOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Measure the matcher on a labelled file: accuracy, out-of-scope rejection, per intent, confusions, threshold sweep.
 
-    Without --translator the texts are matched as written; with one, each goes
-    through language detection and the English pivot, as in the bot.
+    Each text is read as the bot reads it: its language detected, matched as
+    written (a language with phrasings of its own against them, with the native
+    limits); with --translator, through the English pivot too.
     The last line is always the summary, e.g. `accuracy=0.973 oos_rejection=0.920`.
     """
-    from bot.admin.evaluation import evaluate_matches, read_rows
-    from bot.admin.evaluation import tune as tune_limits
+    from bot.admin.evaluation import evaluate_matches, read_rows, tune_readings
     from bot.admin.views import eval_view
-    from bot.app import make_detector
     from bot.brain import load_matcher
     from intents.modelstore import save_calibration
 
@@ -194,28 +197,31 @@ def eval_command(
     except DataError as exc:
         raise fail(str(exc))
     rows = [(row.label, row.text) for row in read]
-    if translator:
-        matches, detected = _through_pivot(settings, matcher, rows, translator)
-    else:
-        matches = [(label, matcher.match(text)) for label, text in rows]
-        detector = make_detector(settings, intents=matcher.intents)
-        detected = [detector.detect(text).language or "?" for _, text in rows]
+    matches, detected = _through_pivot(settings, matcher, rows, translator or "none")
     languages = [row.language or found for row, found in zip(read, detected)]  # the file's column, else detected
     report = evaluate_matches(matcher, matches, languages)
     if tune:
         try:
-            tuned = tune_limits(matches, source=str(file), min_rejection=min_rejection)
+            tuned = tune_readings(matcher, matches, source=str(file), min_rejection=min_rejection, max_wrong=max_wrong)
         except ValueError as exc:
             raise fail(f"{file}: {exc}")
         stored = save_calibration(matcher.name, tuned)
-        matcher.threshold = tuned.threshold if settings.threshold is None else settings.threshold
-        matcher.oos_probability = tuned.oos_probability if settings.oos_probability is None else settings.oos_probability
+        if settings.threshold is None:
+            matcher.threshold = tuned.threshold
+            matcher.native_threshold = tuned.threshold if tuned.native_threshold is None else tuned.native_threshold
+        if settings.oos_probability is None:
+            matcher.oos_probability = tuned.oos_probability
+            matcher.native_oos_probability = (tuned.oos_probability if tuned.native_oos_probability is None
+                                              else tuned.native_oos_probability)
         before = report
         report = evaluate_matches(matcher, matches, languages)
         report.tuned = tuned
-        errors.print(f"tuned on {file}: threshold {tuned.threshold:g}, out-of-scope probability {tuned.oos_probability:g} "
-                     f"(accuracy {before.accuracy:.3f} → {tuned.accuracy:.3f}, oos_rejection {before.oos_rejection:.3f} → "
-                     f"{tuned.oos_rejection:.3f}); stored in {stored}", highlight=False, markup=False)
+        native = (f"; read natively: threshold {tuned.native_threshold:g}, out-of-scope probability "
+                  f"{tuned.native_oos_probability:g}" if tuned.native_threshold is not None else "")
+        errors.print(f"tuned on {file}: threshold {tuned.threshold:g}, out-of-scope probability {tuned.oos_probability:g}"
+                     f"{native} (accuracy {before.accuracy:.3f} → {report.accuracy:.3f}, oos_rejection "
+                     f"{before.oos_rejection:.3f} → {report.oos_rejection:.3f}); stored in {stored}",
+                     highlight=False, markup=False)
         if settings.threshold is not None or settings.oos_probability is not None:
             errors.print(f"note: {settings.source or 'the configuration'} sets threshold/oos_probability, which win over "
                          "the tuned values", highlight=False, markup=False)

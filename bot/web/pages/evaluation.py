@@ -32,9 +32,11 @@ MAX_UPLOAD = 5_000_000  # bytes: far more rows than anyone labels by hand
 def routes(web: Any) -> list[Route]:
     async def matched(rows: list[tuple[str, str]], pivot: bool) -> list[tuple[str, Any]]:
         matcher = web.kefu.brains.brain.matcher
-        if not pivot:
-            return await asyncio.to_thread(lambda: [(label, matcher.match(text)) for label, text in rows])
         pipeline = web.kefu.pipeline
+        if not pivot:  # as the bot reads a message without a translator: in the language detected
+            detect = pipeline.detector.detect
+            return await asyncio.to_thread(lambda: [(label, matcher.match(text, detect(text).language))
+                                                    for label, text in rows])
         return [(label, (await understand(text, detector=pipeline.detector, translator=pipeline.translator, matcher=matcher)).match)
                 for label, text in rows]
 
