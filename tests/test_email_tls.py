@@ -80,3 +80,45 @@ async def test_the_channel_is_ready_once_both_logins_pass_over_tls(dovecot_tls, 
             task.cancel()
             stopped, _ = await asyncio.wait({task}, timeout=20)  # (wait_for would wait for a cancel that never lands)
             assert stopped, f"the e-mail channel did not stop when cancelled: {task.get_stack()} {task.print_stack()}"
+
+
+class _LosingCancelClient:
+    """An IMAP client in IDLE whose wait for a server push returns an answer even when the waiting
+    task was cancelled: what `asyncio.wait_for` (inside aioimaplib, Python < 3.12) does when the
+    cancellation lands as the answer arrives."""
+
+    def __init__(self) -> None:
+        self.waits = 0
+
+    def has_capability(self, name: str) -> bool:
+        return name == "IDLE"
+
+    def has_pending_idle(self) -> bool:
+        return True
+
+    async def idle_start(self, timeout: float) -> asyncio.Future:
+        return asyncio.ensure_future(asyncio.sleep(3600))
+
+    async def wait_server_push(self, timeout: float) -> list[bytes]:
+        self.waits += 1
+        try:
+            await asyncio.sleep(timeout)
+        except asyncio.CancelledError:
+            return [b"OK Still here"]
+        return [b"OK Still here"]
+
+    def idle_done(self) -> None:
+        pass
+
+
+async def test_a_cancellation_lost_inside_the_imap_library_still_stops_the_wait() -> None:
+    from adapters.email.imap import ImapConfig, Mailbox
+
+    box = Mailbox(ImapConfig("127.0.0.1", 10143, security="none", timeout=30))
+    box.client = _LosingCancelClient()  # type: ignore[assignment]
+    task = asyncio.create_task(box.wait(600))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert done and task.cancelled()  # not waiting ten more minutes for the next push
+    assert box.client.waits == 1  # type: ignore[union-attr]

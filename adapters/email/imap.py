@@ -195,6 +195,7 @@ class Mailbox:
 
     async def wait(self, seconds: float) -> None:
         """Return when new mail may have arrived, or after `seconds`: IDLE where offered, else sleep."""
+        _raise_if_cancelling()  # a cancellation lost inside the poll before this wait
         client = self._client
         if not self.idle:
             await asyncio.sleep(seconds)
@@ -202,9 +203,11 @@ class Mailbox:
         idle = await client.idle_start(timeout=seconds)
         try:
             while client.has_pending_idle():
+                _raise_if_cancelling()
                 push = await client.wait_server_push(timeout=seconds + self.config.timeout)
                 if push == aioimaplib.STOP_WAIT_SERVER_PUSH or any(b"EXISTS" in line for line in push):
                     break
+            _raise_if_cancelling()
         except BaseException:  # stopping, or the connection failed: `close` drops it, no DONE handshake
             idle.cancel()
             raise
@@ -215,6 +218,15 @@ class Mailbox:
     def _check(self, response: aioimaplib.Response, what: str) -> None:
         if response.result != "OK":
             raise ImapError(f"IMAP server {self.config.host} refused to {what}: {_text(response.lines)}")
+
+
+def _raise_if_cancelling() -> None:
+    """Stop if this task was asked to stop. aioimaplib waits with `asyncio.wait_for`, which (before
+    Python 3.12) loses a cancellation that lands as the awaited answer arrives: the task would go on
+    waiting for the next server push, for minutes, while kefu is shutting down (seen in CI)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _within(awaitable, seconds: float) -> bool:  # type: ignore[no-untyped-def]
