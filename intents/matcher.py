@@ -126,8 +126,12 @@ class Matcher:
         self.languages = frozenset(ex.language for _, ex in pairs)
         self.model = model or load_or_train(linear, texts, labels, params, previous=previous, progress=progress)
         self.classes = list(self.model.classes)
+        # The encoder is an English one: its head learns from the English phrasings, and it is asked
+        # about messages read in English (a native reading has its own language's phrasings instead).
+        english = [i for i, (_, ex) in enumerate(pairs) if ex.language == PIVOT]
         self.encoder: EncoderStage | None = (
-            load_or_train_encoder(linear, texts, labels, self.classes, progress) if encoder else None)
+            load_or_train_encoder(linear, [texts[i] for i in english], [labels[i] for i in english], self.classes,
+                                  progress) if encoder else None)
         position = {c: i for i, c in enumerate(self.classes)}
         self._sorted: list[list[str]] = [[] for _ in self.classes]  # per intent: examples, tokens sorted
         self._originals: list[list[str]] = [[] for _ in self.classes]
@@ -181,7 +185,7 @@ class Matcher:
         probabilities = self.model.probabilities(normalized)
         key = _sort_tokens(normalized)
         hit = self._exact.get(key)
-        encoded = self.encoder is not None and hit is None and probabilities.max() < ENCODER_BELOW
+        encoded = self.encoder is not None and not native and hit is None and probabilities.max() < ENCODER_BELOW
         if encoded:
             probabilities = (1 - ENCODER_WEIGHT) * probabilities + ENCODER_WEIGHT * self.encoder.probabilities(normalized)
         fuzzy = np.zeros(len(self.classes))

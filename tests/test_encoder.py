@@ -101,3 +101,24 @@ def test_the_stage_runs_only_when_the_linear_model_is_unsure_and_changes_its_pro
     assert helped.best.probability != unsure.best.probability
     assert helped.best.intent == "Music.Play"
     assert both.match("is an umbrella a good idea this afternoon").intent == "Weather.Forecast"
+
+
+@needs_encoder
+def test_the_encoder_learns_and_reads_english_only(tmp_path):
+    """all-MiniLM-L6-v2 is an English encoder: its head learns from the English phrasings, and a
+    message read in its own language against that language's phrasings is not sent to it."""
+    folder = write_intent_list(tmp_path / "speaker")
+    (folder / "es").mkdir()
+    (folder / "es" / "speaker.yaml").write_text(
+        '[{"id": "Music.Play", "examples": ["pon una canción", "quiero escuchar música", "pon algo de rock"]},'
+        ' {"id": "Weather.Forecast", "examples": ["va a llover mañana", "qué tiempo hace hoy"]}]', encoding="utf-8")
+    intents = load_intents(folder)
+    said = []
+    matcher = Matcher(intents, encoder=True, progress=said.append)
+    english = sum(ex.language == "en" for _, ex in intents.examples())
+    assert any(line.startswith(f"training the encoder head: embedding {english} examples") for line in said), said
+    text = "me apetece algo tranquilo para escuchar esta tarde"  # the linear model is unsure of it
+    assert matcher.match(text).encoded  # read as English (no language given): the encoder is asked
+    spanish = matcher.match(text, "es")
+    assert spanish.native and not spanish.encoded  # read as Spanish, against the Spanish phrasings: it is not
+    assert matcher.match("could you get the tunes going, something mellow", "en").encoded
