@@ -239,10 +239,10 @@ def encoder_matcher(intents):
         return None
     head = "head trained on the examples" if any("encoder head" in line for line in said) else "head from the cache"
     print(f"  encoder stage ready in {time.perf_counter() - wall:.1f} s wall ({time.process_time() - cpu:.1f} s CPU; {head})")
-    pairs = intents.examples()
+    pairs = [(intent, ex) for intent, ex in intents.examples() if ex.language == "en"]  # what the head learns from
     wall, cpu = time.perf_counter(), time.process_time()
     train_head(matcher.encoder.encoder, [intents.normalizer(ex.text) for _, ex in pairs], [i for i, _ in pairs], matcher.classes)
-    print(f"  encoder head, cold training on {len(pairs)} examples: {time.perf_counter() - wall:.1f} s wall "
+    print(f"  encoder head, cold training on {len(pairs)} (English) examples: {time.perf_counter() - wall:.1f} s wall "
           f"({time.process_time() - cpu:.1f} s CPU)")
     return matcher
 

@@ -18,6 +18,7 @@ from intents.model import FORMAT_VERSION, LinearModel
 from intents.training import Progress, TrainingParams, train
 
 PACKAGED_DIR = Path(__file__).parent / "trained"
+HEAD_VERSION = "en"  # the encoder heads learn from the English phrasings only (heads of all the languages before)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def load_or_train_encoder(
     Raises EncoderUnavailable when the `encoder` extra is not installed.
     """
     encoder = shared_encoder()
-    path = cache_dir() / f"{name}.encoder-{MODEL_ID}.npz"
+    path = cache_dir() / f"{name}.encoder-{MODEL_ID}-{HEAD_VERSION}.npz"
     try:
         head = EncoderHead.load(path)
         if head.classes == classes:

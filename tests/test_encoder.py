@@ -17,7 +17,7 @@ from bot.datafiles import DataError
 from intents.catalog import load_intents
 from intents.encoder import EncoderHead, EncoderUnavailable, shared_encoder
 from intents.matcher import Matcher
-from intents.modelstore import cache_dir
+from intents.modelstore import HEAD_VERSION, cache_dir
 from tests.factories import write_intent_list
 
 try:
@@ -82,7 +82,8 @@ def test_the_head_trains_once_per_list_with_progress_and_is_cached(tmp_path):
     said = []
     matcher = Matcher(intents, encoder=True, progress=said.append)
     assert any(line.startswith("training the encoder head: embedding 32 examples") for line in said)
-    head_file = cache_dir() / f"{matcher.name.removesuffix('-' + encoder_module.MODEL_ID)}.encoder-{encoder_module.MODEL_ID}.npz"
+    head_file = cache_dir() / (f"{matcher.name.removesuffix('-' + encoder_module.MODEL_ID)}.encoder-"
+                               f"{encoder_module.MODEL_ID}-{HEAD_VERSION}.npz")
     assert head_file.is_file() and EncoderHead.load(head_file).classes == matcher.classes
     again = []
     Matcher(intents, encoder=True, progress=again.append)
