@@ -62,8 +62,24 @@ def test_a_shops_edited_copy_of_the_shipped_lists_trains_from_the_shipped_model(
     insert_example(lists / "presale.yaml", "payment_methods", "can i pay with apple pay on the website")
     said = []
     matcher = Matcher(load_intents(lists), progress=said.append)
-    assert int(said[-1].split("after ")[1].split()[0]) <= 25  # cold: 56 iterations (bench/intents.py)
+    assert int(said[-1].split("after ")[1].split()[0]) <= 90  # cold: 150 iterations (bench/intents.py)
     assert matcher.match("do you take apple pay").intent == "payment_methods"
+
+
+def test_a_new_intent_with_a_handful_of_phrasings_is_learnt_among_thirty_thousand(tmp_path, monkeypatch):
+    """The README's loyalty_program: 5 phrasings added to the shipped lists. The training starts from
+    the shipped model; it must not stop before the new intent is learnt (an absolute tolerance on the
+    mean gradient, where 5 examples of 31,000 weigh nothing, stopped it after 12 iterations)."""
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))
+    lists = Path(shutil.copytree(LISTS_DIR, tmp_path / "lists"))
+    (lists / "loyalty.yaml").write_text(
+        "- id: loyalty_program\n  description: asks about a loyalty or membership programme\n  examples:\n"
+        "    - do you have a loyalty program\n    - is there a membership card for regular customers\n"
+        "    - how do loyalty points work\n    - do regular customers get vip prices\n"
+        "    - do you give points for every order\n", encoding="utf-8")
+    matcher = Matcher(load_intents(lists))
+    assert matcher.match("do u have loyalty points?").intent == "loyalty_program"
+    assert matcher.match("where is my order").intent == "order_status"
 
 
 def test_the_training_rows_are_what_the_model_computes_for_a_message():
