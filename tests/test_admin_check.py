@@ -165,7 +165,9 @@ def test_check_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
 def test_intents_test_shows_the_pivot_and_the_original(brain):
     result = runner.invoke(app, ["intents", "test", "Где мой заказ?", "--translator", f"table:{DATA / 'translations.tsv'}"])
     assert result.exit_code == 0, result.output
-    assert "language ru" in result.output and f"threshold {brain.matcher.threshold:g}" in result.output
+    # the header: the limits of the reading that decided (both agree: the native one, its own limits)
+    assert f"language ru   threshold {brain.matcher.native_threshold:g}" in result.output
+    assert "(read natively)" in result.output
     assert "the bot decides: order_status" in result.output
     assert "pivot (English): Where is my order?" in result.output
     assert "original (ru): Где мой заказ?" in result.output

@@ -73,9 +73,11 @@ def _explained(title: str, match: Match) -> Group:
 
 
 def probe_view(text: str, understood: Understanding, decided: Decision, pivot: Match, original: Match) -> RenderableType:
+    decisive = understood.match  # the reading (or the two combined) the bot decided on, with its limits
     head = Text.assemble(
-        ("language ", "dim"), understood.language, ("   threshold ", "dim"), f"{pivot.threshold:g}",
-        ("   out-of-scope probability ", "dim"), f"{pivot.out_of_scope:.2f}",
+        ("language ", "dim"), understood.language, ("   threshold ", "dim"), f"{decisive.threshold:g}",
+        ("   out-of-scope probability ", "dim"), f"{decisive.out_of_scope:.2f}",
+        ("   (read natively)", "dim") if decisive.native else "",
     )
     outcome = f"a person takes it ({decided.reason})" if decided.reason else "asks to rephrase" if decided.intent is None else "answers"
     decides = Text.assemble(("the bot decides: ", "dim"), (decided.intent or "no intent", "bold"), f" — {outcome}")

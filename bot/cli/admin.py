@@ -89,7 +89,10 @@ def intents_test(
         chosen = configured_translator(settings, translator)
         understood = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=language)
         decided = decide(Heard(True, text, understood), Situation(), brain, datetime.now(timezone.utc), understood.language)
-        console.print(probe_view(text, understood, decided, brain.matcher.match(understood.pivot), brain.matcher.match(text)))
+        # each reading as the bot made it: the pivot in English, the original in the language detected
+        pivot = brain.matcher.match(understood.pivot, "en") if understood.pivot != text else understood.match
+        original = brain.matcher.match(text, understood.language)
+        console.print(probe_view(text, understood, decided, pivot, original))
 
     run_async(main())
 
