@@ -41,6 +41,20 @@ async def test_order_status_is_answered_from_the_record(kefu, orders_csv):
     assert "YT2233445566" in latest.text and latest.handoff  # the latest order has an alert: a person checks
 
 
+async def test_an_order_number_kefu_has_no_record_of_goes_to_a_person(kefu, orders_csv):
+    """The buyer gave the number: never "please send me your order number" again, never another
+    order's status; a person looks it up on the marketplace."""
+    await kefu.store.save_orders(read_orders(orders_csv, IN_HOURS))
+    reply = await kefu.pipeline.handle(buyer_message("where is my order 9912345678?"))
+    assert reply.intent == "order_status" and reply.handoff
+    assert "9912345678" in reply.text and "order number" not in reply.text
+    assert "LP00123456789CN" not in reply.text  # not the buyer's latest order instead
+    chinese = await kefu.pipeline.handle(buyer_message("我的订单 3012345678901 到哪了？", conversation="zh"))
+    assert "3012345678901" in chinese.text and chinese.handoff
+    bare = await kefu.pipeline.handle(buyer_message("where is my order?", conversation="bare", sender="new"))
+    assert not bare.handoff and "order number" in bare.text  # no number, no order on record: ask for it
+
+
 async def test_a_key_customer_goes_first(kefu, orders_csv):
     await kefu.store.save_orders(read_orders(orders_csv, IN_HOURS))
     assert await kefu.store.buyer_totals("vip") == (1, 620.0)

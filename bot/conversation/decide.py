@@ -18,6 +18,7 @@ from bot.conversation.states import State
 from bot.conversation.understand import Understanding
 from bot.customs import answer as customs
 from bot.customs.answer import Whereabouts
+from bot.orders import records as orders
 from bot.hours import tell_when
 
 UNSURE_MARGIN = 12.0  # this close below the threshold, ask once to rephrase before handing off
@@ -105,7 +106,7 @@ def _what(heard: Heard, situation: Situation, brain: Brain, language: str) -> De
             decision.parts = [Part(key, context) for key, context in told.lines]
             decision.destination, decision.asks_destination = told.destination, told.asks
     reason = _reason(heard, intent, situation, brain) or (told.reason if told else None)
-    if heard.order_answer is not None and heard.order_answer[0] in ("parcel_expired", "parcel_alert"):
+    if heard.order_answer is not None and heard.order_answer[0] in orders.HANDED_OFF:
         reason = reason or handoff.INTENT
     if intent is None:
         best = match.best

@@ -266,16 +266,18 @@ class Pipeline:
     async def _order_answer(
         self, understood: Understanding | None, stored: StoredMessage, conversation: Conversation
     ) -> tuple[str, dict[str, Any]] | None:
-        """`order_status` with facts: the order named in the message, else the buyer's latest."""
+        """`order_status` with facts: the order named in the message, else the buyer's latest. An order
+        number kefu has no record of goes to a person (never "please send your order number" again)."""
         if understood is None or understood.match.intent != "order_status":
             return None
-        order = None
-        for order_id in orders.mentioned_order_ids(stored.text):
+        mentioned = orders.mentioned_order_ids(stored.text)
+        for order_id in mentioned:
             order = await self.store.order(order_id)
             if order is not None:
-                break
-        if order is None:
-            order = await self.store.latest_order(conversation.buyer)
+                return orders.message_key(order), orders.order_context(order)
+        if mentioned:
+            return orders.NOT_ON_RECORD, {"order_id": mentioned[0]}
+        order = await self.store.latest_order(conversation.buyer)
         if order is None:
             return None
         return orders.message_key(order), orders.order_context(order)

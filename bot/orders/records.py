@@ -78,6 +78,10 @@ def _order(row: dict[str, str], path: Path, line: int, now: datetime) -> dict[st
     }
 
 
+NOT_ON_RECORD = "order_not_on_record"  # the message names an order kefu has no record of: a person looks it up
+HANDED_OFF = ("parcel_expired", "parcel_alert", NOT_ON_RECORD)  # order answers that bring in a person
+
+
 def mentioned_order_ids(text: str) -> list[str]:
     return ORDER_NUMBER.findall(text)
 
