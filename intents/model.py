@@ -28,15 +28,15 @@ def char_features(word: str) -> list[str]:
     return [padded[i : i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1)]
 
 
-def features(text: str) -> list[str]:
-    """N-grams of a normalised text: char 2–5 within word boundaries, word 1–2."""
-    words = text.split()
-    out: list[str] = []
-    for word in words:
-        out.extend(char_features(word))
-    out.extend("w:" + w for w in words)
-    out.extend(f"w:{a} {b}" for a, b in zip(words, words[1:]))
-    return out
+def word_features(word: str) -> list[str]:
+    """The n-grams one word contributes wherever it stands: its character 2–5-grams and itself."""
+    return char_features(word) + ["w:" + word]
+
+
+def pair_features(words: list[str]) -> list[str]:
+    """The word bigrams of a text's words. With `word_features`, the whole feature set of a text:
+    training (intents.training.counts) and scoring (LinearModel.feature_ids) both build on these two."""
+    return [f"w:{a} {b}" for a, b in zip(words, words[1:])]
 
 
 @dataclass
@@ -57,15 +57,12 @@ class LinearModel:
         for word in words:
             known = cache.get(word)
             if known is None:
-                known = [i for i in map(get, char_features(word) + ["w:" + word]) if i is not None]
+                known = [i for i in map(get, word_features(word)) if i is not None]
                 if len(cache) >= WORD_CACHE:
                     cache.clear()
                 cache[word] = known
             ids.extend(known)
-        for a, b in zip(words, words[1:]):
-            i = get(f"w:{a} {b}")
-            if i is not None:
-                ids.append(i)
+        ids.extend(i for i in map(get, pair_features(words)) if i is not None)
         return ids
 
     def scores(self, normalized: str) -> np.ndarray:

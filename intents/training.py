@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from intents.model import LinearModel, char_features
+from intents.model import LinearModel, pair_features, word_features
 
 Progress = Callable[[str], None]
 
@@ -37,7 +37,7 @@ class TrainingParams:
 
 
 def counts(texts: list[str]):
-    """Every n-gram of the texts (`features`, char n-grams worked out once per distinct word): the
+    """Every n-gram of the texts (`word_features` once per distinct word, then `pair_features`): the
     n-grams in order of first appearance, and the term counts as a CSR matrix (texts × n-grams)."""
     from scipy.sparse import csr_matrix
 
@@ -52,9 +52,9 @@ def counts(texts: list[str]):
         for word in words:
             known = by_word.get(word)
             if known is None:
-                known = by_word[word] = [intern(f, len(ids)) for f in char_features(word) + ["w:" + word]]
+                known = by_word[word] = [intern(f, len(ids)) for f in word_features(word)]
             columns.extend(known)
-        columns.extend(intern(f"w:{a} {b}", len(ids)) for a, b in zip(words, words[1:]))
+        columns.extend(intern(f, len(ids)) for f in pair_features(words))
         lengths[row] = len(columns) - before
     rows = np.repeat(np.arange(len(texts)), lengths)
     matrix = csr_matrix((np.ones(len(columns), np.float32), (rows, np.array(columns, np.int64))),
@@ -154,7 +154,7 @@ def _converged(target: np.ndarray, f: int, k: int, tolerance: float) -> Callable
 PLATEAU = 3e-5  # stop when ten iterations lowered the loss by less than this share (float32 runs out near 1e-6)
 
 
-def lbfgs(function, x: np.ndarray, max_iter: int, converged: Callable[[np.ndarray], bool] | float,
+def lbfgs(function, x: np.ndarray, max_iter: int, converged: Callable[[np.ndarray], bool],
           callback: Callable[[int], None], memory: int = 7):
     """Minimise a smooth convex function with limited-memory BFGS and a backtracking (Armijo) line search.
 
@@ -162,11 +162,8 @@ def lbfgs(function, x: np.ndarray, max_iter: int, converged: Callable[[np.ndarra
     core took 7× the time of the objective, and its history doubles the memory (float64).
     The vector work is done in place with BLAS (no temporary vectors of millions of weights).
     """
-    from scipy.linalg.blas import get_blas_funcs, isamax
+    from scipy.linalg.blas import get_blas_funcs
 
-    if not callable(converged):  # a tolerance on the largest |gradient| (iamax: no temporary)
-        tolerance = converged
-        converged = lambda grad: abs(float(grad[isamax(grad)])) <= tolerance  # noqa: E731
     x = np.array(x, dtype=np.float32, copy=True)
     axpy, dot, scal = get_blas_funcs(("axpy", "dot", "scal"), (x,))
     loss, grad = function(x)
