@@ -150,21 +150,24 @@ class Matcher:
         self._keyword_words = max((k.count(" ") + 1 for k in self._keywords), default=0)
         self._keyword_starts = frozenset(k.split()[0] for k in self._keywords)
         self._oos = position.get(OUT_OF_SCOPE)
-        self.calibration: Calibration | None = load_calibration(self.name)
-        tuned = self.calibration
-        self.threshold = threshold if threshold is not None else tuned.threshold if tuned else DEFAULT_THRESHOLD
-        self.oos_probability = (oos_probability if oos_probability is not None
-                                else tuned.oos_probability if tuned else OOS_PROBABILITY)
-        # A message read natively has limits of its own when tuned; limits set by the user hold for both.
-        self.native_threshold = (threshold if threshold is not None or tuned is None or tuned.native_threshold is None
-                                 else tuned.native_threshold)
-        self.native_oos_probability = (
-            oos_probability if oos_probability is not None or tuned is None or tuned.native_oos_probability is None
-            else tuned.native_oos_probability)
-        if self.native_threshold is None:
-            self.native_threshold = self.threshold
-        if self.native_oos_probability is None:
-            self.native_oos_probability = self.oos_probability
+        self.calibrate(load_calibration(self.name), threshold, oos_probability)
+
+    def calibrate(
+        self, tuned: Calibration | None, threshold: float | None = None, oos_probability: float | None = None,
+    ) -> None:
+        """Take the limits `kefu eval --tune` chose (the defaults without); `threshold` and
+        `oos_probability` (kefu.yaml) win over them, for both readings. A message read natively has
+        limits of its own when they were tuned, else the English ones."""
+        self.calibration = tuned
+        self.threshold, self.oos_probability = (
+            (tuned.threshold, tuned.oos_probability) if tuned else (DEFAULT_THRESHOLD, OOS_PROBABILITY))
+        native = (tuned.native_threshold, tuned.native_oos_probability) if tuned else (None, None)
+        self.native_threshold = self.threshold if native[0] is None else native[0]
+        self.native_oos_probability = self.oos_probability if native[1] is None else native[1]
+        if threshold is not None:
+            self.threshold = self.native_threshold = threshold
+        if oos_probability is not None:
+            self.oos_probability = self.native_oos_probability = oos_probability
 
     def limits(self, native: bool) -> tuple[float, float]:
         """The threshold and out-of-scope probability a reading is held to: a native one's, or the English one's."""

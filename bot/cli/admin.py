@@ -209,13 +209,7 @@ def eval_command(
         except ValueError as exc:
             raise fail(f"{file}: {exc}")
         stored = save_calibration(matcher.name, tuned)
-        if settings.threshold is None:
-            matcher.threshold = tuned.threshold
-            matcher.native_threshold = tuned.threshold if tuned.native_threshold is None else tuned.native_threshold
-        if settings.oos_probability is None:
-            matcher.oos_probability = tuned.oos_probability
-            matcher.native_oos_probability = (tuned.oos_probability if tuned.native_oos_probability is None
-                                              else tuned.native_oos_probability)
+        matcher.calibrate(tuned, settings.threshold, settings.oos_probability)
         before = report
         report = evaluate_matches(matcher, matches, languages)
         report.tuned = tuned
