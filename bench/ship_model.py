@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.splits import NATIVE_SETS, held_out, native_rows  # noqa: E402
-from bot.admin.evaluation import evaluate_matches, read_tsv, tune  # noqa: E402
+from bench.splits import NATIVE_SETS, held_out  # noqa: E402
+from bot.admin.evaluation import evaluate_matches, read_rows, read_tsv, tune, tune_native  # noqa: E402
 from bot.app import make_detector  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from intents import LISTS_DIR  # noqa: E402
@@ -60,19 +60,17 @@ def main() -> None:
     # bot reads them without a translator (the language detected; a language without phrasings of its
     # own is read against the English lists, with the limits above).
     detector = make_detector(Settings(translator="none"), intents=intents)
-    native = [(label, m) for _, label, text in native_rows() if not held_out(text)
-              for m in [matcher.match(text, detector.detect(text).language)] if m.native]
-    read_natively = tune(native, source=f"{NATIVE_SETS.relative_to(ROOT)}/*.tsv, validation half", max_wrong=MAX_WRONG)
-    wrong = sum(m.decided(read_natively.threshold, read_natively.oos_probability) not in (None, label)
-                for label, m in native) / len(native)
-    tuned = replace(tuned, native_threshold=read_natively.threshold, native_oos_probability=read_natively.oos_probability,
-                    native_source=read_natively.source, native_accuracy=read_natively.accuracy, native_wrong=wrong)
+    rows = [row for path in sorted(NATIVE_SETS.glob("*.tsv")) for row in read_rows(path) if not held_out(row.text)]
+    native = [(row.label, m) for row in rows for m in [matcher.match(row.text, detector.detect(row.text).language)]
+              if m.native]
+    tuned = replace(tuned, **tune_native(native, f"{NATIVE_SETS.relative_to(ROOT)}/*.tsv, validation half",
+                                         max_wrong=MAX_WRONG))
     stored = save_calibration(name, tuned, PACKAGED_DIR)
     print(f"{stored.relative_to(ROOT)}: threshold {tuned.threshold:g}, out-of-scope probability {tuned.oos_probability:g}; "
           f"on {EVAL.name}: accuracy {before.accuracy:.3f} → {tuned.accuracy:.3f}, "
           f"oos_rejection {before.oos_rejection:.3f} → {tuned.oos_rejection:.3f}; read natively: threshold "
           f"{tuned.native_threshold:g}, out-of-scope probability {tuned.native_oos_probability:g} "
-          f"(validation half, {len(native)} rows: top-1 {tuned.native_accuracy:.3f}, wrong {wrong:.3f})")
+          f"(validation half, {len(native)} rows: top-1 {tuned.native_accuracy:.3f}, wrong {tuned.native_wrong:.3f})")
 
 
 if __name__ == "__main__":

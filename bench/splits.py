@@ -17,13 +17,3 @@ def held_out(text: str) -> bool:
     """True for the rows kept for measuring, False for the rows the limits are tuned on."""
     return zlib.crc32(text.encode("utf-8")) % 2 == 1
 
-
-def native_rows() -> list[tuple[str, str, str]]:
-    """(language, intent, text) of every native evaluation row."""
-    rows = []
-    for path in sorted(NATIVE_SETS.glob("*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                language, intent, text, _ = line.split("\t")
-                rows.append((language, intent, text))
-    return rows

@@ -196,20 +196,24 @@ def tune_readings(
     has_oos = lambda rows: any(label == OUT_OF_SCOPE for label, _ in rows)  # noqa: E731
     if not has_oos(english) and not has_oos(native):
         raise ValueError("tuning needs out_of_scope rows: without them nothing tells a threshold that rejects too little")
-    old = matcher.calibration
+    old = matcher.calibration or Calibration(matcher.threshold, matcher.oos_probability)
     first = (tune(english, source, min_rejection, max_wrong) if has_oos(english) else
-             Calibration(matcher.threshold, matcher.oos_probability, old.source if old else "",
-                         old.accuracy if old else 0.0, old.oos_rejection if old else 0.0))
+             replace(old, threshold=matcher.threshold, oos_probability=matcher.oos_probability))
     if not has_oos(native):
-        keep = old is not None and old.native_threshold is not None
-        return replace(first, native_threshold=old.native_threshold if keep else None,
-                       native_oos_probability=old.native_oos_probability if keep else None,
-                       native_source=old.native_source if keep else "", native_accuracy=old.native_accuracy if keep else 0.0,
-                       native_wrong=old.native_wrong if keep else 0.0)
-    second = tune(native, source, min_rejection, max_wrong)
-    wrong = _wrong([(label, m.decided(second.threshold, second.oos_probability) or OUT_OF_SCOPE) for label, m in native])
-    return replace(first, native_threshold=second.threshold, native_oos_probability=second.oos_probability,
-                   native_source=source, native_accuracy=second.accuracy, native_wrong=wrong)
+        return replace(first, **{name: getattr(old, name) for name in NATIVE_FIELDS})
+    return replace(first, **tune_native(native, source, min_rejection, max_wrong))
+
+
+NATIVE_FIELDS = ("native_threshold", "native_oos_probability", "native_source", "native_accuracy", "native_wrong")
+
+
+def tune_native(
+    matches: list[tuple[str, Match]], source: str = "", min_rejection: float | None = None, max_wrong: float | None = None,
+) -> dict[str, float | str]:
+    """The native_* fields of a Calibration, tuned (as `tune`) on rows read natively."""
+    tuned = tune(matches, source, min_rejection, max_wrong)
+    wrong = _wrong(_decided(matches, tuned.threshold, tuned.oos_probability))
+    return dict(zip(NATIVE_FIELDS, (tuned.threshold, tuned.oos_probability, source, tuned.accuracy, wrong)))
 
 
 def tune(
