@@ -274,10 +274,11 @@ class Pipeline:
         for order_id in mentioned:
             order = await self.store.order(order_id)
             if order is not None:
-                return orders.message_key(order), orders.order_context(order)
-        if mentioned:
-            return orders.NOT_ON_RECORD, {"order_id": mentioned[0]}
-        order = await self.store.latest_order(conversation.buyer)
+                break
+        else:
+            if mentioned:
+                return orders.NOT_ON_RECORD, {"order_id": mentioned[0]}
+            order = await self.store.latest_order(conversation.buyer)
         if order is None:
             return None
         return orders.message_key(order), orders.order_context(order)
