@@ -162,3 +162,25 @@ def test_the_lexicons_need_two_marker_words_against_a_language_without_a_list():
 def test_a_long_message_in_a_language_the_shop_does_not_expect_is_still_named(detector):
     text = "Habari, nimeagiza viatu wiki mbili zilizopita na bado sijapokea kifurushi changu, tafadhali nisaidie kujua kiko wapi"
     assert detector.detect(text).language == "sw"
+
+
+def test_words_other_languages_own_do_not_make_a_message_english():
+    from bot.language.detect import english_lexicon
+
+    phrasings = {
+        "en": ["merci, thank you", "est delivery was monday", "Block C, flat 4", "tell me a joke", "send me a photo",
+               "where is my parcel", "how long does shipping to Spain take", "can you give me a discount please",
+               "the tracking number does not work", "I want to return the shoes and get my money back",
+               "do you have this dress in size M", "my order arrived broken, the glass is cracked",
+               "is shipping free if I buy two", "please cancel the order I placed yesterday"],
+        "fr": ["merci beaucoup", "c'est top", "c'est quand la livraison", "merci c'est gentil", "envoyez-moi une photo", "merci pour tout"],
+        "es": ["me lo envías", "me gusta mucho", "a qué hora", "dime un chiste"],
+    }
+    lexicon = english_lexicon(phrasings)
+    assert {"merci", "c", "est"}.isdisjoint(lexicon)  # French's words, seen once in an English phrasing
+    assert {"tell", "joke", "me", "a", "thank", "photo"} <= lexicon  # English's own, and shared common ones
+
+
+def test_a_french_thank_you_with_an_english_word_stays_french(detector):
+    assert detector.detect("Merci, c'est top").language == "fr"
+    assert detector.detect("Tell me a joke").language == "en"

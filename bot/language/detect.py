@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,7 @@ _LATIN_MARKERS = (
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 LEXICON_MIN_WORDS = 4
 LEXICON_SHARE = 0.9
+LEXICON_FOREIGN = 10.0  # see english_lexicon: chosen on bench/languages.py's sets and eval_en's rows
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 # Whole messages too short for any statistics, in the buyer languages we see most
@@ -228,6 +230,20 @@ def load_lexicons(path: Path = LEXICONS_FILE) -> list[dict[str, frozenset[str]]]
     return groups
 
 
+def english_lexicon(phrasings: Mapping[str, Iterable[str]]) -> frozenset[str]:
+    """The words of the English phrasings that no other language's phrasings use much more (as a share of
+    each language's words, at most LEXICON_FOREIGN times English's): "merci", "ciao", "est" (as in "est
+    delivery") or "c" (as in "Block C") appear in English phrasings too, and would make "Merci, c'est top"
+    look English; "me" and "a", common in Spanish and Hungarian too (3–6 times English's share), stay."""
+    shares: dict[str, Counter[str]] = {}
+    for language, texts in phrasings.items():
+        counts = Counter(_WORDS.findall("\n".join(texts).lower()))
+        total = sum(counts.values()) or 1
+        shares[language] = Counter({w: n / total for w, n in counts.items()})
+    english = shares.pop("en", Counter())
+    return frozenset(w for w, share in english.items() if all(other[w] <= LEXICON_FOREIGN * share for other in shares.values()))
+
+
 class LanguageDetector:
     """Detects a message's language; build once, call often (thread-safe)."""
 
@@ -256,8 +272,7 @@ class LanguageDetector:
         native = {language: list(texts) for language, texts in phrasings.items() if language in self.expected}
         with self._lock:
             self._native, self._model, self._pools, self._learnt = native, None, {}, key
-        words = {w for text in native.get("en", ()) for w in _WORDS.findall(text.lower())}
-        self.english_words = frozenset(words)
+        self.english_words = english_lexicon(native)
 
     def learn_intents(self, intents) -> None:  # type: ignore[no-untyped-def]
         """`learn` from an intent set (intents.catalog.IntentSet), unless it is the one learnt already."""
