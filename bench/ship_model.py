@@ -6,8 +6,8 @@ Run after editing intents/lists/: a fresh install then answers at once, with no
 training. The old shipped files are removed (the test suite checks that the
 shipped model belongs to the shipped lists). The calibration is tuned on
 bench/data/eval_en.tsv as `kefu eval bench/data/eval_en.tsv --tune
---min-rejection 0.94 --max-wrong 0.02` would: the best in-scope accuracy that
-still rejects 94 % of its out-of-scope rows and answers at most 2 % of its rows
+--min-rejection 0.96 --max-wrong 0.02` would: the best in-scope accuracy that
+still rejects 96 % of its out-of-scope rows and answers at most 2 % of its rows
 with a wrong intent. The limits for messages read in their own language are
 tuned on the validation half of bench/data/native/*.tsv (bench/splits.py): the
 best top-1 that answers at most 2.5 % of the rows with a wrong intent.
@@ -34,7 +34,9 @@ from intents.modelstore import PACKAGED_DIR, model_name, save_calibration  # noq
 from intents.training import TrainingParams, train  # noqa: E402
 
 EVAL = ROOT / "bench" / "data" / "eval_en.tsv"
-MIN_REJECTION = 0.94
+# 94 % chose threshold 37 on the 33,092-phrasing lists (95.5 % / 94 %), low enough to answer keyword-only
+# messages ("blah blah order thing" → change_order); 96 % keeps 44 (95.2 % / 96 %, 1.5 % wrong).
+MIN_REJECTION = 0.96
 MAX_WRONG_ENGLISH = 0.02  # a wrong answer costs more than a handoff: at most 2 % of eval_en's rows
 MAX_WRONG = 0.025  # read natively: the best top-1 answering at most this share of the rows with a wrong intent
 
