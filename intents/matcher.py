@@ -95,6 +95,11 @@ class Match:
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
+    @property
+    def out_of_scope_at_its_limit(self) -> bool:
+        """The model takes the text for out of scope at the limit this match was held to."""
+        return self.out_of_scope >= self.oos_probability
+
     def decided(self, threshold: float, oos_probability: float) -> str | None:
         """The intent chosen under these limits: the one rule the matcher, `kefu eval` and tuning share."""
         best = self.best

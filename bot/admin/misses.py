@@ -136,6 +136,6 @@ def best_guess(match: Match) -> tuple[str | None, float]:
     """The intent the matcher leans to; out_of_scope when its model says so (teaching it to reject is the fix)."""
     if match.best is None:
         return None, 0.0
-    if match.out_of_scope >= match.oos_probability:
+    if match.out_of_scope_at_its_limit:
         return OUT_OF_SCOPE, round(100 * match.out_of_scope, 1)
     return match.best.intent, match.best.score

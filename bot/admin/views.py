@@ -41,7 +41,7 @@ def decision(match: Match) -> str:
         return "no intent: nothing left to match after normalisation"
     if match.intent is None and match.out_of_scope >= 1.0 and best.score < 100:
         return "no intent: the text is an out_of_scope example"
-    if match.intent is None and match.out_of_scope >= match.oos_probability:
+    if match.intent is None and match.out_of_scope_at_its_limit:
         return f"no intent: out-of-scope probability {match.out_of_scope:.2f} ≥ {match.oos_probability:.2f} (a person takes it)"
     if match.intent is None:
         return f"no intent: best score {best.score:.1f} is below the threshold {match.threshold:g} (a person takes it)"

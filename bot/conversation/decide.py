@@ -112,7 +112,7 @@ def _what(heard: Heard, situation: Situation, brain: Brain, language: str) -> De
         best = match.best
         # close below the threshold, and not what the model takes for out of scope: worth asking again
         unsure = (best is not None and best.intent in brain.intents.ids and best.score >= match.threshold - UNSURE_MARGIN
-                  and match.out_of_scope < match.oos_probability)
+                  and not match.out_of_scope_at_its_limit)
         decision.misses = situation.misses + 1
         if reason is None and unsure and decision.misses < 2:
             decision.parts.append(Part("rephrase"))

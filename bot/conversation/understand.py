@@ -85,7 +85,7 @@ def combine(matcher: Matcher, native: Match, pivot: Match) -> tuple[Match, str]:
     if native.intent or pivot.intent:
         # one reading found an intent; the other leans to another one about as strongly: a disagreement too
         found, unsure = (native, pivot) if native.intent else (pivot, native)
-        leaning = unsure.best.score >= found.best.score - CONFLICT_MARGIN and unsure.out_of_scope < unsure.oos_probability
+        leaning = unsure.best.score >= found.best.score - CONFLICT_MARGIN and not unsure.out_of_scope_at_its_limit
         if leaning:
             return replace(found, intent=None, handoff=True, conflict=True), "conflict"
         return found, "native" if found is native else "pivot"

@@ -235,13 +235,12 @@ def english_lexicon(phrasings: Mapping[str, Iterable[str]]) -> frozenset[str]:
     each language's words, at most LEXICON_FOREIGN times English's): "merci", "ciao", "est" (as in "est
     delivery") or "c" (as in "Block C") appear in English phrasings too, and would make "Merci, c'est top"
     look English; "me" and "a", common in Spanish and Hungarian too (3–6 times English's share), stay."""
-    shares: dict[str, Counter[str]] = {}
-    for language, texts in phrasings.items():
-        counts = Counter(_WORDS.findall("\n".join(texts).lower()))
-        total = sum(counts.values()) or 1
-        shares[language] = Counter({w: n / total for w, n in counts.items()})
-    english = shares.pop("en", Counter())
-    return frozenset(w for w, share in english.items() if all(other[w] <= LEXICON_FOREIGN * share for other in shares.values()))
+    counted = {language: Counter(_WORDS.findall("\n".join(texts).lower())) for language, texts in phrasings.items()}
+    english = counted.pop("en", Counter())
+    size = sum(english.values()) or 1
+    others = [(counts, sum(counts.values()) or 1) for counts in counted.values()]
+    return frozenset(w for w, n in english.items()
+                     if all(counts[w] / total <= LEXICON_FOREIGN * n / size for counts, total in others))
 
 
 class LanguageDetector:
