@@ -12,7 +12,7 @@ from intents import LISTS_DIR
 from intents.catalog import load_intents
 from intents.matcher import Matcher
 from intents.modelstore import cache_dir
-from intents.training import TrainingParams, train
+from intents.training import SETTLE_WINDOW, TrainingParams, train
 from tests.factories import SPEAKER_INTENTS, write_intent_list
 
 
@@ -43,7 +43,7 @@ def test_after_a_small_edit_the_previous_model_makes_training_short():
     def iterations(said: list[str]) -> int:
         return int(said[-1].split("after ")[1].split()[0])
 
-    assert iterations(said_warm) < iterations(said_cold) / 2
+    assert iterations(said_warm) == SETTLE_WINDOW + 1 < iterations(said_cold)  # stopped as soon as the rule can judge
     assert edited.classes == cold.classes
 
 
@@ -62,7 +62,7 @@ def test_a_shops_edited_copy_of_the_shipped_lists_trains_from_the_shipped_model(
     insert_example(lists / "presale.yaml", "payment_methods", "can i pay with apple pay on the website")
     said = []
     matcher = Matcher(load_intents(lists), progress=said.append)
-    assert int(said[-1].split("after ")[1].split()[0]) <= 90  # cold: 150 iterations (bench/intents.py)
+    assert int(said[-1].split("after ")[1].split()[0]) < 20  # cold: 20 iterations (bench/intents.py)
     assert matcher.match("do you take apple pay").intent == "payment_methods"
 
 
@@ -106,3 +106,25 @@ def test_the_training_rows_are_what_the_model_computes_for_a_message():
             expected /= np.linalg.norm(expected)
         assert np.allclose(rows[number].toarray()[0], expected, atol=1e-6), text
     assert rows[len(texts) - 1].nnz == 0  # "q": nothing kept, and no division by zero
+
+
+def test_the_scaled_solver_reaches_scikit_learns_minimum_from_any_start():
+    """L-BFGS runs on weights divided by their curvature's scale: the minimum must be the loss's own
+    (scikit-learn's LogisticRegression with the same C), whether it starts from zero or from elsewhere."""
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from intents.training import fit_softmax
+
+    rng = np.random.default_rng(7)
+    frequency = np.geomspace(0.5, 0.005, 60)  # common and rare features, as character n-grams and words are
+    rows = sparse_random(400, 60, density=0.1, format="csr", random_state=7, dtype=np.float32)
+    rows = rows.multiply(rng.random((400, 60)) < frequency * 8).tocsr().astype(np.float32)
+    target = np.asarray((rows @ rng.normal(size=(60, 4))).argmax(axis=1)).ravel()
+    reference = LogisticRegression(C=10.0, tol=1e-10, max_iter=10_000).fit(rows, target)
+    for start in (None, rng.normal(size=60 * 4 + 4).astype(np.float32)):
+        coef, intercept, _ = fit_softmax(rows, target, 4, 10.0, start, max_iter=2_000, settled=1e-9)
+        scores = rows @ coef + intercept
+        probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        assert np.abs(probabilities - reference.predict_proba(rows)).max() < 2e-3
