@@ -345,15 +345,17 @@ def _halves(matrix):
     return [(matrix[:middle], 0, middle), (matrix[middle:], middle, n)]
 
 
-def _seed(previous: LinearModel, vocab: dict[str, int], classes: list[str]) -> np.ndarray:
-    """Start from the previous model's weights where features and intents carry over, zero elsewhere."""
+def _seed(previous: LinearModel, vocab: dict[str, int], classes: list[str]) -> np.ndarray | None:
+    """Start from the previous model's weights where features and intents carry over, zero elsewhere;
+    None (a cold start) when it knows fewer than half of the intents: another shop's model is no
+    head start (CLINC150's 151 intents seeded from the shipped lists' took 58 iterations, cold 29)."""
     f, k = len(vocab), len(classes)
     weights = np.zeros((f, k), np.float32)
     intercept = np.zeros(k, np.float32)
     old_class = {c: i for i, c in enumerate(previous.classes)}
     pairs = [(j, old_class[c]) for j, c in enumerate(classes) if c in old_class]
-    if not pairs:
-        return np.zeros(f * k + k, np.float32)
+    if 2 * len(pairs) < k:
+        return None
     new_cols, old_cols = map(list, zip(*pairs))
     shared = [(i, previous.vocabulary[g]) for g, i in vocab.items() if g in previous.vocabulary]
     if shared:

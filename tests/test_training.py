@@ -56,6 +56,17 @@ def test_an_intent_without_examples_in_the_previous_model_still_trains(tmp_path)
     assert matcher.match("please switch on the kitchen lights").intent == "Lights.On"
 
 
+def test_a_list_of_other_intents_trains_from_nothing_not_from_the_shipped_model(tmp_path):
+    """Another list's model is no head start: its weights would have to be unlearnt first."""
+    from intents.modelstore import shipped_model
+
+    intents = load_intents(write_intent_list(tmp_path / "speaker"))
+    texts = [intents.normalizer(ex.text) for _, ex in intents.examples()]
+    labels = [i for i, _ in intents.examples()]
+    seeded = train(texts, labels, previous=shipped_model())
+    assert np.array_equal(seeded.coef, train(texts, labels).coef)
+
+
 def test_a_shops_edited_copy_of_the_shipped_lists_trains_from_the_shipped_model(tmp_path, monkeypatch):
     monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))
     lists = Path(shutil.copytree(LISTS_DIR, tmp_path / "lists"))
