@@ -181,6 +181,23 @@ def test_words_other_languages_own_do_not_make_a_message_english():
     assert {"tell", "joke", "me", "a", "thank", "photo"} <= lexicon  # English's own, and shared common ones
 
 
+def test_the_english_lexicon_is_worked_out_once_per_set_of_phrasings(tmp_path, monkeypatch):
+    """Counting every language's words costs ~90 ms of each start: the next start reads it from the cache."""
+    from bot.language import detect
+
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path))
+    worked_out = []
+    monkeypatch.setattr(detect, "english_lexicon", lambda phrasings: worked_out.append(1) or frozenset({"parcel", "where"}))
+    phrasings = {"en": ["where is my parcel"], "fr": ["où est mon colis"]}
+    for _ in range(2):
+        detector = detect.LanguageDetector(expected=("en", "fr"))
+        detector.learn(phrasings)
+        assert detector.english_words == {"parcel", "where"}
+    assert worked_out == [1]
+    detect.LanguageDetector(expected=("en", "fr")).learn({"en": ["where is my parcel", "hi"], "fr": ["où est mon colis"]})
+    assert worked_out == [1, 1]  # other phrasings, another lexicon
+
+
 def test_a_french_thank_you_with_an_english_word_stays_french(detector):
     assert detector.detect("Merci, c'est top").language == "fr"
     assert detector.detect("Tell me a joke").language == "en"

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.text import valid_unicode
-from bot.language.ngrams import NgramModel, letters_only, load_or_build, profile_languages
+from bot.language.ngrams import NgramModel, cached, letters_only, load_or_build, native_digest, profile_languages
 
 # The languages buyers write in most; the secondary ones are expected too, but
 # weigh less when a short message could be either (Czech rather than Slovak).
@@ -243,6 +243,13 @@ def english_lexicon(phrasings: Mapping[str, Iterable[str]]) -> frozenset[str]:
                      if all(counts[w] / total <= LEXICON_FOREIGN * n / size for counts, total in others))
 
 
+def cached_english_lexicon(native: Mapping[str, list[str]]) -> frozenset[str]:
+    """`english_lexicon`, from the cache after the first start with these phrasings (it costs ~90 ms)."""
+    return cached(f"english-{native_digest(native)}-f{LEXICON_FOREIGN}.txt", lambda: english_lexicon(native),
+                  lambda words: "\n".join(sorted(words)).encode(),
+                  lambda data: frozenset(word for word in data.decode().split("\n") if word))
+
+
 class LanguageDetector:
     """Detects a message's language; build once, call often (thread-safe)."""
 
@@ -271,7 +278,7 @@ class LanguageDetector:
         native = {language: list(texts) for language, texts in phrasings.items() if language in self.expected}
         with self._lock:
             self._native, self._model, self._pools, self._learnt = native, None, {}, key
-        self.english_words = english_lexicon(native)
+        self.english_words = cached_english_lexicon(native)
 
     def learn_intents(self, intents) -> None:  # type: ignore[no-untyped-def]
         """`learn` from an intent set (intents.catalog.IntentSet), unless it is the one learnt already."""

@@ -23,10 +23,13 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 FORMAT = 2
 ORDERS = (1, 2, 3)
@@ -146,19 +149,26 @@ def native_digest(native: Mapping[str, Iterable[str]]) -> str:
 
 def load_or_build(native: Mapping[str, list[str]]) -> NgramModel:
     """The model for these phrasings, from the cache or built (and cached) now."""
+    return cached(f"languages-{native_digest(native)}.npz", lambda: NgramModel.build(native),
+                  NgramModel.to_bytes, NgramModel.from_bytes)
+
+
+def cached(name: str, build: Callable[[], T], dump: Callable[[T], bytes], load: Callable[[bytes], T]) -> T:
+    """What `build` makes, read from the cache file `name` when an earlier start wrote it (keyed by the
+    caller with a digest of what it is built from), else built now and written there."""
     from intents.modelstore import cache_dir
 
-    path = cache_dir() / f"languages-{native_digest(native)}.npz"
+    path = cache_dir() / name
     try:
-        return NgramModel.from_bytes(path.read_bytes())
+        return load(path.read_bytes())
     except (OSError, ValueError, KeyError):
         pass
-    model = NgramModel.build(native)
+    value = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(model.to_bytes())
+        tmp.write_bytes(dump(value))
         os.replace(tmp, path)
     except OSError:  # a read-only home still works: it builds at each start
         pass
-    return model
+    return value

@@ -12,11 +12,13 @@ import csv
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.customs.countries import real_countries
 from bot.datafiles import DataError
-from bot.store.views import Order
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, ~0.3 s to import) is not needed to read an order file
+    from bot.store.views import Order
 
 COLUMNS = (
     "order_id", "buyer", "items", "amount", "currency", "status", "carrier", "tracking_number", "parcel", "placed_at",
