@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,12 +144,10 @@ def _to_cache(folder: Path, intents: IntentSet) -> None:
          "examples": [[ex.text, ex.language, number[str(ex.path)], ex.line] for ex in i.examples]}
         for i in intents.intents.values()
     ], "normalized": intents.normalized()}
-    path = _cache_file(folder, intents.digest)
+    from intents.modelstore import write_atomically
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(_cache_file(folder, intents.digest), json.dumps(data, ensure_ascii=False).encode("utf-8"))
     except OSError:  # a read-only home still works: it parses the files at each start
         pass
 

@@ -51,7 +51,8 @@ def model_name(digest: str, params: TrainingParams) -> str:
     return f"intents-{digest}-{params.tag}-v{FORMAT_VERSION}"
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a cache file so that a reader never sees half of it (another process may be reading)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
@@ -91,7 +92,7 @@ def load_or_train(
         return model
     model = train(texts, labels, params, previous=previous or shipped_model(), progress=progress)
     try:
-        _write(cache_dir() / f"{name}.npz", model.to_bytes())
+        write_atomically(cache_dir() / f"{name}.npz", model.to_bytes())
     except OSError:  # a read-only home still works, it just trains each start
         pass
     return model
@@ -114,7 +115,7 @@ def load_or_train_encoder(
         pass
     head = train_head(encoder, texts, labels, classes, progress)
     try:
-        _write(path, head.to_bytes())
+        write_atomically(path, head.to_bytes())
     except OSError:  # a read-only home still works, it just trains each start
         pass
     return EncoderStage(encoder, head)
@@ -133,5 +134,5 @@ def load_calibration(name: str) -> Calibration | None:
 
 def save_calibration(name: str, calibration: Calibration, folder: Path | None = None) -> Path:
     path = (folder or cache_dir()) / f"{name}.calibration.json"
-    _write(path, (json.dumps(asdict(calibration), indent=2) + "\n").encode())
+    write_atomically(path, (json.dumps(asdict(calibration), indent=2) + "\n").encode())
     return path

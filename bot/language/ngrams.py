@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -156,7 +155,7 @@ def load_or_build(native: Mapping[str, list[str]]) -> NgramModel:
 def cached(name: str, build: Callable[[], T], dump: Callable[[T], bytes], load: Callable[[bytes], T]) -> T:
     """What `build` makes, read from the cache file `name` when an earlier start wrote it (keyed by the
     caller with a digest of what it is built from), else built now and written there."""
-    from intents.modelstore import cache_dir
+    from intents.modelstore import cache_dir, write_atomically
 
     path = cache_dir() / name
     try:
@@ -165,10 +164,7 @@ def cached(name: str, build: Callable[[], T], dump: Callable[[T], bytes], load: 
         pass
     value = build()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(dump(value))
-        os.replace(tmp, path)
+        write_atomically(path, dump(value))
     except OSError:  # a read-only home still works: it builds at each start
         pass
     return value
