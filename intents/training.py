@@ -30,7 +30,7 @@ class TrainingParams:
     min_df: int = 2  # an n-gram seen in one example only is noise, and 52 % of the vocabulary
     max_features: int = 60_000  # most frequent n-grams kept: memory and the model file stay bounded
     max_iter: int = 150
-    settled: float = 0.01  # done when no intent's mean loss fell more than this (nats) in SETTLE_WINDOW iterations
+    settled: float = 0.01  # done when no intent's mean loss moved more than this (nats) in SETTLE_WINDOW iterations
 
     @property
     def tag(self) -> str:
@@ -42,7 +42,7 @@ def counts(texts: list[str]):
     the term counts as a CSR matrix (texts × n-grams).
 
     Built as (texts × words) @ (words × their n-grams): each distinct word's n-grams are made once,
-    and the per-occurrence work is done by scipy, not in a Python loop (2.2 → 0.9 s on the shipped lists)."""
+    and the per-occurrence work is done by scipy, not in a Python loop (2.2 → 1.5 s on the shipped lists)."""
     from itertools import chain
 
     from scipy.sparse import csr_matrix
@@ -139,9 +139,10 @@ def fit_softmax(
 
     def minimise(pool) -> tuple[np.ndarray, int]:
         objective = _objective(blocks, pool, f, k, penalty)
+        weights = np.empty_like(scale)  # the objective reads it and keeps nothing: one buffer for every call
 
         def scaled(z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-            loss, grad, per_intent = objective(z * scale)
+            loss, grad, per_intent = objective(np.multiply(z, scale, out=weights))
             grad *= scale
             return loss, grad, per_intent
 
@@ -350,12 +351,12 @@ def _seed(previous: LinearModel, vocab: dict[str, int], classes: list[str]) -> n
     None (a cold start) when it knows fewer than half of the intents: another shop's model is no
     head start (CLINC150's 151 intents seeded from the shipped lists' took 58 iterations, cold 29)."""
     f, k = len(vocab), len(classes)
-    weights = np.zeros((f, k), np.float32)
-    intercept = np.zeros(k, np.float32)
     old_class = {c: i for i, c in enumerate(previous.classes)}
     pairs = [(j, old_class[c]) for j, c in enumerate(classes) if c in old_class]
     if 2 * len(pairs) < k:
         return None
+    weights = np.zeros((f, k), np.float32)
+    intercept = np.zeros(k, np.float32)
     new_cols, old_cols = map(list, zip(*pairs))
     shared = [(i, previous.vocabulary[g]) for g, i in vocab.items() if g in previous.vocabulary]
     if shared:

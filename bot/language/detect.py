@@ -243,9 +243,10 @@ def english_lexicon(phrasings: Mapping[str, Iterable[str]]) -> frozenset[str]:
                      if all(counts[w] / total <= LEXICON_FOREIGN * n / size for counts, total in others))
 
 
-def cached_english_lexicon(native: Mapping[str, list[str]]) -> frozenset[str]:
-    """`english_lexicon`, from the cache after the first start with these phrasings (it costs ~90 ms)."""
-    return cached(f"english-{native_digest(native)}-f{LEXICON_FOREIGN}.txt", lambda: english_lexicon(native),
+def cached_english_lexicon(native: Mapping[str, list[str]], digest: str) -> frozenset[str]:
+    """`english_lexicon`, from the cache after the first start with these phrasings (`digest`: their
+    `native_digest`; the lexicon costs ~90 ms)."""
+    return cached(f"english-{digest}-f{LEXICON_FOREIGN}.txt", lambda: english_lexicon(native),
                   lambda words: "\n".join(sorted(words)).encode(),
                   lambda data: frozenset(word for word in data.decode().split("\n") if word))
 
@@ -265,6 +266,7 @@ class LanguageDetector:
         self.english_words: frozenset[str] = frozenset()
         self.lexicons = load_lexicons(lexicons)
         self._native: dict[str, list[str]] = {}
+        self._native_digest = native_digest(self._native)
         self._learnt: str | None = None  # the digest of the intent set learnt from
         self._model: NgramModel | None = None
         self._pools: dict[tuple[str, bool], np.ndarray] = {}
@@ -276,9 +278,10 @@ class LanguageDetector:
         """Example phrasings per language (the intent lists): the English lexicon, and the native share
         of the n-gram model (built, or read from the cache, when first needed)."""
         native = {language: list(texts) for language, texts in phrasings.items() if language in self.expected}
+        digest = native_digest(native)  # names both cache files: hashed once
         with self._lock:
-            self._native, self._model, self._pools, self._learnt = native, None, {}, key
-        self.english_words = cached_english_lexicon(native)
+            self._native, self._native_digest, self._model, self._pools, self._learnt = native, digest, None, {}, key
+        self.english_words = cached_english_lexicon(native, digest)
 
     def learn_intents(self, intents) -> None:  # type: ignore[no-untyped-def]
         """`learn` from an intent set (intents.catalog.IntentSet), unless it is the one learnt already."""
@@ -299,7 +302,7 @@ class LanguageDetector:
         if model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = load_or_build(self._native)
+                    self._model = load_or_build(self._native, self._native_digest)
                 model = self._model
         return model
 

@@ -146,9 +146,9 @@ def native_digest(native: Mapping[str, Iterable[str]]) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_or_build(native: Mapping[str, list[str]]) -> NgramModel:
-    """The model for these phrasings, from the cache or built (and cached) now."""
-    return cached(f"languages-{native_digest(native)}.npz", lambda: NgramModel.build(native),
+def load_or_build(native: Mapping[str, list[str]], digest: str) -> NgramModel:
+    """The model for these phrasings (`digest`: their `native_digest`), from the cache or built (and cached) now."""
+    return cached(f"languages-{digest}.npz", lambda: NgramModel.build(native),
                   NgramModel.to_bytes, NgramModel.from_bytes)
 
 
