@@ -204,11 +204,12 @@ intents = load_intents(Path({folder!r}))
 pairs = intents.examples()
 texts = [intents.normalizer(ex.text) for _, ex in pairs]
 labels = [i for i, _ in pairs]
+english = [ex.language == "en" for _, ex in pairs]
 wall, cpu = time.perf_counter(), time.process_time()
-model = train(texts, labels, TrainingParams())
+model = train(texts, labels, TrainingParams(), english=english)
 cold = (time.perf_counter() - wall, time.process_time() - cpu)
 wall, cpu = time.perf_counter(), time.process_time()
-train(texts + [texts[0] + " please"], labels + [labels[0]], TrainingParams(), previous=model)
+train(texts + [texts[0] + " please"], labels + [labels[0]], TrainingParams(), previous=model, english=english + english[:1])
 warm = (time.perf_counter() - wall, time.process_time() - cpu)
 peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]  # this process only:
 print(*cold, *warm, int(peak) / 1024)  # ru_maxrss would count the bench that forked it

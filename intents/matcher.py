@@ -129,14 +129,17 @@ class Matcher:
         texts = intents.normalized()
         labels = [intent for intent, _ in pairs]
         self.languages = frozenset(ex.language for _, ex in pairs)
-        self.model = model or load_or_train(linear, texts, labels, params, previous=previous, progress=progress)
+        # The word vectors and the encoder are English: the linear model reads the English phrasings with
+        # their word vectors, the encoder's head learns from them, and both are asked about messages read
+        # in English (a native reading has its own language's phrasings instead).
+        english = [ex.language == PIVOT for _, ex in pairs]
+        self.model = model or load_or_train(linear, texts, labels, params, previous=previous, progress=progress,
+                                            english=english)
         self.classes = list(self.model.classes)
-        # The encoder is an English one: its head learns from the English phrasings, and it is asked
-        # about messages read in English (a native reading has its own language's phrasings instead).
-        english = [i for i, (_, ex) in enumerate(pairs) if ex.language == PIVOT]
         self.encoder: EncoderStage | None = (
-            load_or_train_encoder(linear, [texts[i] for i in english], [labels[i] for i in english], self.classes,
-                                  progress) if encoder else None)
+            load_or_train_encoder(linear, [t for t, e in zip(texts, english) if e],
+                                  [label for label, e in zip(labels, english) if e], self.classes, progress)
+            if encoder else None)
         position = {c: i for i, c in enumerate(self.classes)}
         self._sorted: list[list[str]] = [[] for _ in self.classes]  # per intent: examples, tokens sorted
         self._originals: list[list[str]] = [[] for _ in self.classes]
@@ -190,7 +193,7 @@ class Matcher:
         threshold, oos_probability = self.limits(native)
         if not normalized:
             return Match(None, 0.0, True, (), threshold, normalized, oos_probability=oos_probability, native=native)
-        probabilities = self.model.probabilities(normalized)
+        probabilities = self.model.probabilities(normalized, english=not native)
         key = _sort_tokens(normalized)
         hit = self._exact.get(key)
         encoded = self.encoder is not None and not native and hit is None and probabilities.max() < ENCODER_BELOW

@@ -80,7 +80,7 @@ def shipped_model() -> LinearModel | None:
 
 def load_or_train(
     name: str, texts: list[str], labels: list[str], params: TrainingParams,
-    previous: LinearModel | None = None, progress: Progress | None = None,
+    previous: LinearModel | None = None, progress: Progress | None = None, english: list[bool] | None = None,
 ) -> LinearModel:
     """The stored model for these intent files, training (and caching) it if there is none.
 
@@ -90,7 +90,7 @@ def load_or_train(
     model = find_model(name)
     if model is not None:
         return model
-    model = train(texts, labels, params, previous=previous or shipped_model(), progress=progress)
+    model = train(texts, labels, params, previous=previous or shipped_model(), progress=progress, english=english)
     try:
         write_atomically(cache_dir() / f"{name}.npz", model.to_bytes())
     except OSError:  # a read-only home still works, it just trains each start

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from intents.model import LinearModel, pair_features, word_features
+from intents.wordvectors import WordVectors, shared_vectors
+from intents.model import LinearModel, pair_features, vector_features, word_features
 
 Progress = Callable[[str], None]
 
@@ -31,10 +32,11 @@ class TrainingParams:
     max_features: int = 60_000  # most frequent n-grams kept: memory and the model file stay bounded
     max_iter: int = 150
     settled: float = 0.01  # done when no intent's mean loss moved more than this (nats) in SETTLE_WINDOW iterations
+    vectors: bool = True  # English phrasings also by their static word vector (intents.wordvectors)
 
     @property
     def tag(self) -> str:
-        return f"c{self.c:g}-df{self.min_df}-mf{self.max_features}"
+        return f"c{self.c:g}-df{self.min_df}-mf{self.max_features}" + ("-wv" if self.vectors else "")
 
 
 def counts(texts: list[str]):
@@ -97,15 +99,20 @@ def tfidf_rows(matrix, columns: np.ndarray):
 
 def train(
     texts: list[str], labels: list[str], params: TrainingParams = TrainingParams(),
-    previous: LinearModel | None = None, progress: Progress | None = None,
+    previous: LinearModel | None = None, progress: Progress | None = None, english: list[bool] | None = None,
 ) -> LinearModel:
-    """Fit the model on normalised texts; `previous` (any earlier model) seeds the weights."""
+    """Fit the model on normalised texts; `previous` (any earlier model) seeds the weights. `english`
+    says which texts are English (all when None): they get their word vector as features too."""
     say = progress or (lambda _: None)
     names, term_counts = counts(texts)
     df = np.bincount(term_counts.indices, minlength=len(names))
     columns = vocabulary(names, df, len(texts), params.min_df, params.max_features)
     vocab = {names[c]: i for i, c in enumerate(columns.tolist())}
     matrix, idf = tfidf_rows(term_counts, columns)
+    vectors = shared_vectors() if params.vectors else None
+    if vectors is not None:
+        matrix, idf = _with_vectors(matrix, idf, vectors, texts, english)
+        vocab.update(zip(vector_features(vectors.dimension), range(len(vocab), len(vocab) + vectors.dimension)))
     classes = sorted(set(labels))
     position = {c: i for i, c in enumerate(classes)}
     target = np.array([position[label] for label in labels])
@@ -119,7 +126,19 @@ def train(
 
     coef, intercept, iterations = fit_softmax(matrix, target, k, params.c, start, params.max_iter, params.settled, step)
     say(f"training the intent model: done after {iterations} iterations")
-    return LinearModel(classes=classes, vocabulary=vocab, idf=idf, coef=coef, intercept=intercept)
+    return LinearModel(classes=classes, vocabulary=vocab, idf=idf, coef=coef, intercept=intercept, vectors=vectors)
+
+
+def _with_vectors(matrix, idf: np.ndarray, vectors: WordVectors, texts: list[str], english: list[bool] | None):
+    """The TF-IDF rows with each English text's word vector appended (as LinearModel.scores adds it),
+    and the idf with a 1 for each of the vector's dimensions."""
+    from scipy.sparse import csr_matrix, hstack
+
+    rows = range(len(texts)) if english is None else [i for i, is_english in enumerate(english) if is_english]
+    dense = np.zeros((len(texts), vectors.dimension), np.float32)
+    dense[list(rows)] = vectors.matrix([texts[i] for i in rows])
+    return hstack([matrix, csr_matrix(dense)], format="csr", dtype=np.float32), np.concatenate(
+        [idf, np.ones(vectors.dimension, np.float32)])
 
 
 def fit_softmax(

@@ -121,10 +121,12 @@ async def test_a_letter_has_greeting_body_and_signature(kefu):
 
 
 async def test_unsure_twice_then_a_person(kefu):
+    """Both messages score a little below the threshold (30 and 34 against 40): the first is asked to
+    rephrase, the second goes to a person."""
     first = await say(kefu, "zzz qqq order thing?")
-    second = await say(kefu, "hmm order thing?")
-    assert first.handoff is False or first.handoff_reason == "no_match"
-    assert second.handoff and second.handoff_reason == "no_match"
+    second = await say(kefu, "qqq thing about order")
+    assert first.intent is None and first.handoff is False
+    assert second.intent is None and second.handoff and second.handoff_reason == "no_match"
 
 
 async def test_bad_input_never_crashes_and_is_stored(kefu):

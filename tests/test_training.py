@@ -95,8 +95,10 @@ def test_a_new_intent_with_a_handful_of_phrasings_is_learnt_among_thirty_thousan
 
 def test_the_training_rows_are_what_the_model_computes_for_a_message():
     """Each training row is the message's features as LinearModel.scores weighs them (sublinear tf ×
-    idf, unit length); an example with no n-gram kept (a lone character, repeated words) is a zero row."""
-    from intents.training import counts, tfidf_rows, vocabulary
+    idf, unit length, then the word vector); an example with no n-gram kept (a lone character,
+    repeated words) has a zero n-gram part."""
+    from intents.training import _with_vectors, counts, tfidf_rows, vocabulary
+    from intents.wordvectors import shared_vectors
 
     texts = ["where is my order", "where is my parcel", "order order order", "how can i pay", "pay by card", "q"]
     names, term_counts = counts(texts)
@@ -107,8 +109,13 @@ def test_the_training_rows_are_what_the_model_computes_for_a_message():
     rows, idf = tfidf_rows(term_counts, columns)
 
     model = train(texts, ["order", "order", "order", "pay", "pay", "pay"])
-    assert model.vocabulary == {name: i for i, name in enumerate(kept)}
+    dimension = shared_vectors().dimension
+    assert model.vocabulary == {name: i for i, name in enumerate(kept + [f"v:{d}" for d in range(dimension)])}
+    with_vectors, _ = _with_vectors(rows, idf, shared_vectors(), texts, None)
     for number, text in enumerate(texts):
+        row = with_vectors[number].toarray()[0]
+        assert np.allclose(row[len(kept):], shared_vectors().vector(text)), text
+        assert np.allclose(row @ model.coef + model.intercept, model.scores(text), atol=1e-4), text
         ids = model.feature_ids(text)
         expected = np.zeros(len(kept), np.float32)
         for i in set(ids):
