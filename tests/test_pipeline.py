@@ -121,7 +121,7 @@ async def test_a_letter_has_greeting_body_and_signature(kefu):
 
 
 async def test_unsure_twice_then_a_person(kefu):
-    """Both messages score a little below the threshold (30 and 34 against 40): the first is asked to
+    """Both messages score a little below the threshold (about 32 and 35 against 43): the first is asked to
     rephrase, the second goes to a person."""
     first = await say(kefu, "zzz qqq order thing?")
     second = await say(kefu, "qqq thing about order")

@@ -97,7 +97,7 @@ def test_the_training_rows_are_what_the_model_computes_for_a_message():
     """Each training row is the message's features as LinearModel.scores weighs them (sublinear tf ×
     idf, unit length, then the word vector); an example with no n-gram kept (a lone character,
     repeated words) has a zero n-gram part."""
-    from intents.training import _with_vectors, counts, tfidf_rows, vocabulary
+    from intents.training import counts, tfidf_rows, vocabulary, word_vector_rows
     from intents.wordvectors import shared_vectors
 
     texts = ["where is my order", "where is my parcel", "order order order", "how can i pay", "pay by card", "q"]
@@ -111,11 +111,12 @@ def test_the_training_rows_are_what_the_model_computes_for_a_message():
     model = train(texts, ["order", "order", "order", "pay", "pay", "pay"])
     dimension = shared_vectors().dimension
     assert model.vocabulary == {name: i for i, name in enumerate(kept + [f"v:{d}" for d in range(dimension)])}
-    with_vectors, _ = _with_vectors(rows, idf, shared_vectors(), texts, None)
+    dense = word_vector_rows(shared_vectors(), texts, None)
+    assert dense.rows.tolist() == list(range(len(texts)))
     for number, text in enumerate(texts):
-        row = with_vectors[number].toarray()[0]
-        assert np.allclose(row[len(kept):], shared_vectors().vector(text)), text
-        assert np.allclose(row @ model.coef + model.intercept, model.scores(text), atol=1e-4), text
+        assert np.allclose(dense.values[number], shared_vectors().vector(text)), text
+        computed = rows[number].toarray()[0] @ model.coef[: len(kept)] + dense.values[number] @ model.coef[len(kept):]
+        assert np.allclose(computed + model.intercept, model.scores(text), atol=1e-4), text
         ids = model.feature_ids(text)
         expected = np.zeros(len(kept), np.float32)
         for i in set(ids):
@@ -146,3 +147,29 @@ def test_the_scaled_solver_reaches_scikit_learns_minimum_from_any_start():
         probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         assert np.abs(probabilities - reference.predict_proba(rows)).max() < 2e-3
+
+
+def test_dense_columns_for_some_rows_train_as_the_same_values_stored_in_the_sparse_matrix(monkeypatch):
+    """The word vectors of the English rows are multiplied apart from the n-grams (DenseRows): the fit
+    must be the one of the plain matrix with those columns appended, on one block of rows and on two."""
+    from scipy.sparse import csr_matrix, hstack
+    from scipy.sparse import random as sparse_random
+
+    from intents import training
+    from intents.training import DenseRows, fit_softmax
+
+    monkeypatch.setattr(training, "PARALLEL_NONZEROS", 10_000)
+    monkeypatch.setattr(training.os, "cpu_count", lambda: 2)
+    rng = np.random.default_rng(3)
+    for n in (300, 3000):  # 3000 rows: two blocks on two threads
+        rows = sparse_random(n, 80, density=0.1, format="csr", random_state=3, dtype=np.float32)
+        assert len(training._halves(rows)) == (1 if n == 300 else 2)
+        target = rng.integers(0, 5, n)
+        english = np.flatnonzero(rng.random(n) < 0.3)
+        values = rng.normal(size=(len(english), 12)).astype(np.float32)
+        full = np.zeros((n, 12), np.float32)
+        full[english] = values
+        plain = fit_softmax(hstack([rows, csr_matrix(full)], format="csr"), target, 5, 10.0, max_iter=60)
+        split = fit_softmax(rows, target, 5, 10.0, max_iter=60, dense=DenseRows(values, english))
+        assert plain[2] == split[2]
+        assert np.allclose(plain[0], split[0], atol=1e-3) and np.allclose(plain[1], split[1], atol=1e-3)
