@@ -43,10 +43,7 @@ def distil(encoder: SentenceEncoder, ids: np.ndarray) -> np.ndarray:
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         tokens = np.stack([np.full(len(chunk), vocab["[CLS]"]), chunk, np.full(len(chunk), vocab["[SEP]"])], 1).astype(np.int64)
-        feeds = {"input_ids": tokens, "attention_mask": np.ones_like(tokens)}
-        if "token_type_ids" in encoder._inputs:
-            feeds["token_type_ids"] = np.zeros_like(tokens)
-        out[start : start + len(chunk)] = encoder.session.run(None, feeds)[0].mean(axis=1)
+        out[start : start + len(chunk)] = encoder.hidden(tokens, np.ones_like(tokens)).mean(axis=1)
     return out
 
 

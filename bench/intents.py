@@ -202,9 +202,9 @@ from intents.catalog import load_intents
 from intents.training import TrainingParams, train
 intents = load_intents(Path({folder!r}))
 pairs = intents.examples()
-texts = [intents.normalizer(ex.text) for _, ex in pairs]
+texts = intents.normalized()
 labels = [i for i, _ in pairs]
-english = [ex.language == "en" for _, ex in pairs]
+english = intents.english()
 wall, cpu = time.perf_counter(), time.process_time()
 model = train(texts, labels, TrainingParams(), english=english)
 cold = (time.perf_counter() - wall, time.process_time() - cpu)

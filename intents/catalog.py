@@ -20,6 +20,7 @@ from bot.datafiles import DataError, LineDict, LineList, expect, load_yaml
 from intents.normalize import CONFIG_FILE, GENERIC, Normalizer, load_normalizer
 
 OUT_OF_SCOPE = "out_of_scope"
+TOP_LEVEL = "en"  # the language of the top-level lists; a folder's lists are in the language it names
 # The catalogue of ../shared/domain.md: tests, evaluation files and admin tools
 # refer to these ids, so the shipped lists must define every one of them.
 CATALOGUE = (
@@ -79,7 +80,12 @@ class IntentSet:
             self._normalized = [self.normalizer(ex.text) for _, ex in self.examples()]
         return self._normalized
 
-    def words(self, language: str = "en") -> set[str]:
+    def english(self) -> list[bool]:
+        """Which examples are English (the top-level lists'), in the order of `examples()`: the ones the
+        word vectors and the encoder read."""
+        return [ex.language == TOP_LEVEL for _, ex in self.examples()]
+
+    def words(self, language: str = TOP_LEVEL) -> set[str]:
         """The words of the examples in one language."""
         return {word for _, ex in self.examples() if ex.language == language for word in _WORD.findall(ex.text.lower())}
 
@@ -117,7 +123,7 @@ def load_intents(folder: Path) -> IntentSet:
         return cached
     intents: dict[str, Intent] = {}
     for path in files:
-        language = path.parent.name if path.parent != folder else "en"
+        language = path.parent.name if path.parent != folder else TOP_LEVEL
         for entry, line in _entries(path):
             _add_entry(intents, entry, line, path, language)
     for intent in intents.values():
@@ -192,7 +198,7 @@ def _add_entry(intents: dict[str, Intent], entry: LineDict, line: int, path: Pat
         for text, line_no in _texts(entry, "examples", path, line)
     ]
     keywords = tuple(text.casefold() for text, _ in _texts(entry, "keywords", path, line))
-    if language != "en":  # native phrasings extend an intent defined at the top level
+    if language != TOP_LEVEL:  # native phrasings extend an intent defined at the top level
         if intent_id not in intents:
             raise DataError(path, entry.line_of("id"), f"unknown intent {intent_id!r}: define it in a top-level file first")
         intents[intent_id].examples.extend(examples)

@@ -85,6 +85,13 @@ class SentenceEncoder:
     def dimension(self) -> int:
         return int(self.session.get_outputs()[0].shape[-1])
 
+    def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The last hidden states (batch, tokens, dimension) of token ids (int64) and their attention mask."""
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        return self.session.run(None, feeds)[0]
+
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """(len(texts), dimension) float32; texts of similar length are batched together."""
         out = np.zeros((len(texts), self.dimension), np.float32)
@@ -98,10 +105,7 @@ class SentenceEncoder:
             for row, i in enumerate(chunk):
                 n = len(encodings[i].ids)
                 ids[row, :n], mask[row, :n] = encodings[i].ids, 1
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = self.session.run(None, feeds)[0]
+            hidden = self.hidden(ids, mask)
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
             out[chunk] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

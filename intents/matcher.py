@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from intents.catalog import OUT_OF_SCOPE, IntentSet
+from intents.catalog import OUT_OF_SCOPE, TOP_LEVEL, IntentSet
 
-PIVOT = "en"  # the language of the top-level lists
+PIVOT = TOP_LEVEL
 from intents.model import LinearModel
 from intents.encoder import MODEL_ID, EncoderStage
 from intents.modelstore import Calibration, load_calibration, load_or_train, load_or_train_encoder, model_name
@@ -132,7 +132,7 @@ class Matcher:
         # The word vectors and the encoder are English: the linear model reads the English phrasings with
         # their word vectors, the encoder's head learns from them, and both are asked about messages read
         # in English (a native reading has its own language's phrasings instead).
-        english = [ex.language == PIVOT for _, ex in pairs]
+        english = intents.english()
         self.model = model or load_or_train(linear, texts, labels, params, previous=previous, progress=progress,
                                             english=english)
         self.classes = list(self.model.classes)
