@@ -96,7 +96,8 @@ _PUNCTUATION = re.compile(r"[^\w\s?👍]+")
 def _phrase_key(text: str) -> str:
     from intents.normalize import strip_accents
 
-    return " ".join(_PUNCTUATION.sub(" ", strip_accents(text.casefold())).split())
+    folded = text.casefold()
+    return " ".join(_PUNCTUATION.sub(" ", folded if folded.isascii() else strip_accents(folded)).split())
 
 
 SHORT_WORDS = 3  # at most this many words: too short to overrule what we already know
@@ -131,6 +132,9 @@ class Detection:
 
 
 def _script_counts(text: str) -> dict[str, int]:
+    if text.isascii():  # most messages: no loop over the characters in Python
+        letters = len(_ASCII_NON_LETTERS.sub("", text))
+        return {"latin": letters} if letters else {}
     counts: dict[str, int] = {}
     for ch in text:
         o = ord(ch)
@@ -165,18 +169,20 @@ def _script_counts(text: str) -> dict[str, int]:
     return counts
 
 
+_ASCII_NON_LETTERS = re.compile(r"[^A-Za-z]+")
 _WEIGHT = {"han": 3, "kana": 3, "hangul": 3}  # a character of these is a word or a syllable: "用Google Pay付" is Chinese
 
 
-def dominant_script(text: str) -> str | None:
-    counts = _script_counts(text)
+def dominant_script(text: str, counts: dict[str, int] | None = None) -> str | None:
+    """The script most of the text's letters are written in (`counts`: its `_script_counts`, when known)."""
+    counts = _script_counts(text) if counts is None else counts
     return max(counts, key=counts.__getitem__) if counts else None
 
 
-def by_script(text: str, prior: str | None = None) -> str | None:
+def by_script(text: str, prior: str | None = None, counts: dict[str, int] | None = None) -> str | None:
     """The language when the script alone settles it, else None; Chinese with no character that tells
     the scripts apart ("好的") stays in the conversation's Chinese (`prior`), else simplified."""
-    counts = _script_counts(text)
+    counts = _script_counts(text) if counts is None else counts
     if not counts:
         return None
     script = max(counts, key=counts.__getitem__)
@@ -189,15 +195,17 @@ def by_script(text: str, prior: str | None = None) -> str | None:
             return prior
         return "zh-tw" if trad > simp else "zh-cn"
     if script == "latin":
+        if text.isascii():  # every marker letter is outside ASCII
+            return None
         for language, letters in _LATIN_MARKERS:
-            if any(ch in letters for ch in text):
+            if not letters.isdisjoint(text):
                 return language
         return None
     if script == "cyrillic":
         for language, letters in _CYRILLIC_MARKERS:
-            if any(ch in letters for ch in text):
+            if not letters.isdisjoint(text):
                 return language
-        if any(ch in _UKRAINIAN_ONLY for ch in text) and not any(ch in _RUSSIAN_ONLY for ch in text):
+        if not _UKRAINIAN_ONLY.isdisjoint(text) and _RUSSIAN_ONLY.isdisjoint(text):
             return "uk"
         return None
     return {"hangul": "ko", "thai": "th", "hebrew": "he", "greek": "el"}.get(script)
@@ -337,10 +345,11 @@ class LanguageDetector:
             prior = previous or hint
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
         prior = language_code(previous or hint)
-        scripted = by_script(sample, prior)
+        counts = _script_counts(sample)
+        scripted = by_script(sample, prior, counts)
         if scripted:
             return Detection(scripted, 1.0, "script")
-        script = dominant_script(sample) or "latin"
+        script = dominant_script(sample, counts) or "latin"
         if prior and script != "latin" and script not in scripts_of(prior):
             prior = None  # an Arabic message in a Portuguese chat: the chat's language does not hold it
         phrase = SHORT_PHRASES.get(_phrase_key(sample))
