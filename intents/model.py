@@ -2,8 +2,9 @@
 
 Trained by intents.training when the intent files change and stored as numpy
 arrays (see intents.modelstore). Scoring a message needs only numpy and a dict
-lookup per word: the n-gram ids of a word are worked out once and remembered,
-so the hot path never rebuilds a word's n-grams. An English reading also adds
+lookup per word: a text's n-gram row is the sum of its words' rows (raw
+counts × idf), so what each word adds to the class scores is worked out once
+and remembered, and the hot path sums a few remembered vectors. An English reading also adds
 its static word vector (intents.wordvectors): the last rows of the weights,
 named `v:0`, `v:1`… in the vocabulary, are that vector's.
 """
@@ -11,8 +12,12 @@ named `v:0`, `v:1`… in the vocabulary, are that vector's.
 from __future__ import annotations
 
 import io
+import math
+import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +25,8 @@ import numpy as np
 from intents.wordvectors import WordVectors, shared_vectors
 
 CHAR_NGRAMS = (2, 5)
-FORMAT_VERSION = 3
-WORD_CACHE = 50_000  # words whose n-gram ids are remembered; buyers reuse the same few thousand
+FORMAT_VERSION = 4  # 4: n-gram rows as the sum of their words' (raw counts, norm as if the words shared no n-gram)
+TOKEN_ROWS = 16_000  # words and word pairs whose part is kept; buyers reuse the same few thousand
 
 
 def char_features(word: str) -> list[str]:
@@ -48,6 +53,62 @@ def vector_features(dimension: int) -> list[str]:
     return [f"v:{i}" for i in range(dimension)]
 
 
+class TokenParts:
+    """Each word's (and word pair's) part of a text's scores, worked out once and kept as a row of one table:
+    [n-gram part (classes) | its squared length | its word-vector sum (dimension)]. A message's parts are
+    then summed by one gather instead of an n-gram lookup per word. Rows are only ever added (under a lock,
+    written before they are published), so `match` stays thread-safe; past `TOKEN_ROWS` tokens a new one is
+    worked out each time it is seen instead of kept (a 416-float row is 1.7 KB: 27 MB at most)."""
+
+    def __init__(self, width: int, make: Callable[[str], np.ndarray | None]) -> None:
+        self.width, self._make = width, make
+        self._rows: dict[str, int] = {}  # token → row, -1 when it adds nothing
+        self._table = np.zeros((0, width), np.float32)
+        self._used = 0  # rows of the table holding a part
+        self._lock = threading.Lock()
+
+    def total(self, tokens: Iterable[str]) -> np.ndarray:
+        """The sum of the tokens' rows (each occurrence counted)."""
+        get = self._rows.get
+        rows, loose = [], []
+        for token in tokens:
+            row = get(token)
+            if row is None:
+                row = self._add(token)
+                if row is None:  # the table is full: this token's part, not kept
+                    part = self._make(token)
+                    if part is not None:
+                        loose.append(part)
+                    continue
+            if row >= 0:
+                rows.append(row)
+        total = self._table.take(rows, axis=0).sum(axis=0) if rows else np.zeros(self.width, np.float32)
+        for part in loose:
+            total += part
+        return total
+
+    def _add(self, token: str) -> int | None:
+        with self._lock:
+            row = self._rows.get(token)
+            if row is not None:
+                return row
+            if len(self._rows) >= TOKEN_ROWS:
+                return None
+            part = self._make(token)
+            row = -1
+            if part is not None:
+                row, self._used = self._used, self._used + 1
+                if row >= len(self._table):  # grow by half (a copy: readers keep the old table, same rows)
+                    table = np.zeros((max(64, len(self._table) * 3 // 2), self.width), np.float32)
+                    table[: len(self._table)] = self._table
+                    table[row] = part
+                    self._table = table
+                else:
+                    self._table[row] = part
+            self._rows[token] = row
+            return row
+
+
 @dataclass
 class LinearModel:
     classes: list[str]
@@ -56,48 +117,59 @@ class LinearModel:
     coef: np.ndarray  # (features, classes) float32: rows gathered per message
     intercept: np.ndarray  # (classes,) float32
     vectors: WordVectors | None = None  # the word vectors its last `vectors.dimension` features are
-    _word_ids: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._dense = self.coef[len(self.coef) - self.vectors.dimension :] if self.vectors is not None else None
+        dimension = self.vectors.dimension if self.vectors is not None else 0
+        self._dense = self.coef[len(self.coef) - dimension :] if self.vectors is not None else None
+        self._parts = TokenParts(len(self.classes) + 1 + dimension, self._part)
 
-    def feature_ids(self, normalized: str) -> list[int]:
-        """Vocabulary ids of the n-grams of a normalised text (repeats kept: they are the term counts)."""
-        get = self.vocabulary.get
-        cache = self._word_ids
-        words = normalized.split()
-        ids: list[int] = []
-        for word in words:
-            known = cache.get(word)
-            if known is None:
-                known = [i for i in map(get, word_features(word)) if i is not None]
-                if len(cache) >= WORD_CACHE:
-                    cache.clear()
-                cache[word] = known
-            ids.extend(known)
-        ids.extend(i for i in map(get, pair_features(words)) if i is not None)
-        return ids
+    def _part(self, token: str) -> np.ndarray | None:
+        """What one word (or one word pair, "w:a b") adds to a text: the sum of its n-grams' count × idf ×
+        weights, their squared length, and (a word) its word-vector sum; None when it adds nothing."""
+        k = len(self.classes)
+        part = np.zeros(self._parts.width, np.float32)
+        pair = token.startswith("w:")
+        counts = Counter(i for i in map(self.vocabulary.get, [token] if pair else word_features(token)) if i is not None)
+        if counts:
+            index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            weights = self.idf[index] * np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            part[:k] = weights @ self.coef[index]
+            part[k] = weights @ weights
+        if self.vectors is not None and not pair:
+            vector = self.vectors.word_sum(token)
+            if vector is not None:
+                part[k + 1 :] = vector
+        return part if part.any() else None
 
     def scores(self, normalized: str, english: bool = True) -> np.ndarray:
         """Raw class scores (before softmax) for one normalised text; `english`: read it with the word
-        vectors too (a text read against its own language's phrasings is not)."""
-        counts = Counter(self.feature_ids(normalized))
-        scores = self.intercept.copy()
-        if counts:
-            index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            weights = self.idf[index]
-            if len(counts) != counts.total():  # a repeated n-gram: sublinear tf, as in training
-                weights = weights * (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
-            scores += (weights @ self.coef[index]) / np.sqrt(weights @ weights)
+        vectors too (a text read against its own language's phrasings is not).
+
+        The n-gram part is the sum of the words' and word pairs' parts, divided by the root of their summed
+        squared lengths: the text's TF-IDF row, unit length as if its words shared no n-gram (what
+        intents.training.tfidf_rows trains on; it is what lets a word's part be remembered). The word-vector
+        part is the words' vector sum, unit length, times its weights."""
+        words = normalized.split()
+        total = self._parts.total(chain(words, pair_features(words)))
+        k = len(self.classes)
+        scores = self.intercept.astype(np.float64)
+        square = float(total[k])
+        if square > 0:
+            scores += total[:k] / math.sqrt(square)
         if english and self._dense is not None:
-            scores += self.vectors.vector(normalized) @ self._dense
-        return scores.astype(np.float64)
+            vector = total[k + 1 :]
+            norm = math.sqrt(float(vector @ vector))
+            if norm > 0:
+                scores += (vector @ self._dense) / norm
+        return scores
 
     def probabilities(self, normalized: str, english: bool = True) -> np.ndarray:
         """Class probabilities (softmax) for one normalised text (`english`: as `scores`)."""
         scores = self.scores(normalized, english)
-        exp = np.exp(scores - scores.max())
-        return exp / exp.sum()
+        scores -= scores.max()
+        np.exp(scores, out=scores)
+        scores /= scores.sum()
+        return scores
 
     def to_bytes(self) -> bytes:
         """A compact file: float16 weights, compressed; a shipped model stays small."""

@@ -15,8 +15,9 @@ no piece in the vocabulary, adds nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,6 @@ import numpy as np
 VECTORS_FILE = Path(__file__).parent / "vectors" / "minilm-l6-static.npz"
 FORMAT_VERSION = 1
 MAX_WORD = 100  # as BERT: a longer "word" is not a word
-WORD_CACHE = 50_000
 
 
 def word_pieces(word: str, vocabulary: dict[str, int]) -> list[int]:
@@ -52,40 +52,48 @@ class WordVectors:
     vocabulary: dict[str, int]
     table: np.ndarray  # (pieces, dimension) int8, as stored: float32 would take 42 MB and 90 ms to make
     scale: np.ndarray  # (pieces,) float32: row i is table[i] * scale[i]
-    _pieces: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     @property
     def dimension(self) -> int:
         return int(self.table.shape[1])
 
-    def pieces(self, text: str) -> list[int]:
-        """The piece ids of a normalised text's words, each word's split worked out once."""
-        cache = self._pieces
-        ids: list[int] = []
-        for word in text.split():
-            known = cache.get(word)
-            if known is None:
-                known = word_pieces(word, self.vocabulary)
-                if len(cache) >= WORD_CACHE:
-                    cache.clear()
-                cache[word] = known
-            ids.extend(known)
-        return ids
+    def word_sum(self, word: str) -> np.ndarray | None:
+        """The sum of one word's piece vectors (float32); None when it has no pieces. Not remembered here:
+        the model remembers each word's whole part of a score (intents.model.TokenParts)."""
+        ids = word_pieces(word, self.vocabulary)
+        return self.scale[ids] @ self.table[ids].astype(np.float32) if ids else None
 
     def vector(self, text: str) -> np.ndarray:
         """The mean of the text's piece vectors, L2-normalised; zeros when none of its words has one."""
-        ids = self.pieces(text)
-        if not ids:
+        sums = [s for s in map(self.word_sum, text.split()) if s is not None]
+        if not sums:
             return np.zeros(self.dimension, np.float32)
-        total = self.scale[ids] @ self.table[ids].astype(np.float32)
+        total = np.sum(sums, axis=0, dtype=np.float32)
         norm = float(np.sqrt(total @ total))
         return total / norm if norm > 0 else total
 
     def matrix(self, texts: list[str]) -> np.ndarray:
-        """(len(texts), dimension) float32: `vector` of each text."""
-        out = np.zeros((len(texts), self.dimension), np.float32)
-        for row, text in enumerate(texts):
-            out[row] = self.vector(text)
+        """(len(texts), dimension) float32: `vector` of each text, for training: through sparse products
+        of (texts × words) and (words × pieces) instead of a vector per text (0.35 → 0.1 s on the shipped lists)."""
+        from scipy.sparse import csr_matrix
+
+        def rows(lists: list[list[int]], width: int) -> csr_matrix:
+            lengths = np.fromiter(map(len, lists), np.int64, len(lists))
+            columns = np.fromiter(chain.from_iterable(lists), np.int64, int(lengths.sum()))
+            return csr_matrix((np.ones(len(columns), np.float32), columns, np.concatenate([[0], np.cumsum(lengths)])),
+                              shape=(len(lists), width))
+
+        split = [text.split() for text in texts]
+        words = list(dict.fromkeys(chain.from_iterable(split)))
+        position = dict(zip(words, range(len(words))))
+        pieces = [word_pieces(word, self.vocabulary) for word in words]
+        used, inverse = np.unique(np.fromiter(chain.from_iterable(pieces), np.int64), return_inverse=True)
+        ends = np.cumsum([len(p) for p in pieces])
+        per_word = [inverse[end - len(p) : end].tolist() for p, end in zip(pieces, ends.tolist())]
+        counts = rows([[position[w] for w in text] for text in split], len(words)) @ rows(per_word, len(used))
+        out = np.asarray(counts @ (self.table[used].astype(np.float32) * self.scale[used, None]), np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", out, out))
+        out[norms > 0] /= norms[norms > 0, None]
         return out
 
     @classmethod

@@ -93,38 +93,90 @@ def test_a_new_intent_with_a_handful_of_phrasings_is_learnt_among_thirty_thousan
     assert matcher.match("where is my order").intent == "order_status"
 
 
+def test_the_ngrams_are_counted_as_word_features_and_pair_features_list_them():
+    """`counts` finds n-gram ids with numpy instead of a string per n-gram: its counts must be the ones
+    `word_features` and `pair_features` (what a message is scored by) give, in any script."""
+    from collections import Counter
+
+    from intents.model import pair_features, word_features
+    from intents.training import counts
+
+    texts = ["where is my order", "order order order", "q", "mississippi ssss", "где мой заказ", "我的 包裹 在哪里",
+             "straße straße", "ab ba ab", "x" * 40, "où est mon colis", "a"]
+    found = counts(texts)
+    assert len(set(found.names)) == len(found.names)
+    whole = (found.words @ found.pieces + found.pairs).toarray()
+    for row, text in zip(whole, texts):
+        words = text.split()
+        expected = Counter(g for word in words for g in word_features(word)) + Counter(pair_features(words))
+        assert {found.names[i]: int(v) for i, v in enumerate(row) if v} == dict(expected), text
+    df = found.document_frequency()
+    assert df[found.names.index("w:order")] == 2 and df[found.names.index(" o")] == 3
+
+
 def test_the_training_rows_are_what_the_model_computes_for_a_message():
-    """Each training row is the message's features as LinearModel.scores weighs them (sublinear tf ×
-    idf, unit length, then the word vector); an example with no n-gram kept (a lone character,
-    repeated words) has a zero n-gram part."""
+    """Each training row is the message's features as LinearModel.scores weighs them: count × idf, its
+    words' and word pairs' parts divided by the root of their summed squared lengths, then the word
+    vector; an example with no n-gram kept (a lone character) has a zero n-gram part."""
+    from intents.model import pair_features, word_features
     from intents.training import counts, tfidf_rows, vocabulary, word_vector_rows
     from intents.wordvectors import shared_vectors
 
     texts = ["where is my order", "where is my parcel", "order order order", "how can i pay", "pay by card", "q"]
-    names, term_counts = counts(texts)
-    df = np.bincount(term_counts.indices, minlength=len(names))
-    columns = vocabulary(names, df, len(texts), min_df=2, max_features=10_000)
-    kept = [names[c] for c in columns]
+    found = counts(texts)
+    df = found.document_frequency()
+    columns = vocabulary(found.names, df, len(texts), min_df=2, max_features=10_000)
+    kept = [found.names[c] for c in columns]
     assert kept == sorted(kept) and all(df[c] >= 2 for c in columns) and "w:order" in kept and "w:q" not in kept
-    rows, idf = tfidf_rows(term_counts, columns)
+    rows, idf = tfidf_rows(found, columns, df[columns])
+    whole = rows.whole().toarray()
 
     model = train(texts, ["order", "order", "order", "pay", "pay", "pay"])
     dimension = shared_vectors().dimension
     assert model.vocabulary == {name: i for i, name in enumerate(kept + [f"v:{d}" for d in range(dimension)])}
     dense = word_vector_rows(shared_vectors(), texts, None)
     assert dense.rows.tolist() == list(range(len(texts)))
+    position = {name: i for i, name in enumerate(kept)}
     for number, text in enumerate(texts):
-        assert np.allclose(dense.values[number], shared_vectors().vector(text)), text
-        computed = rows[number].toarray()[0] @ model.coef[: len(kept)] + dense.values[number] @ model.coef[len(kept):]
+        assert np.allclose(dense.values[number], shared_vectors().vector(text), atol=1e-6), text
+        computed = whole[number] @ model.coef[: len(kept)] + dense.values[number] @ model.coef[len(kept):]
         assert np.allclose(computed + model.intercept, model.scores(text), atol=1e-4), text
-        ids = model.feature_ids(text)
-        expected = np.zeros(len(kept), np.float32)
-        for i in set(ids):
-            expected[i] = (1 + np.log(ids.count(i))) * idf[i]
-        if expected.any():
-            expected /= np.linalg.norm(expected)
-        assert np.allclose(rows[number].toarray()[0], expected, atol=1e-6), text
-    assert rows[len(texts) - 1].nnz == 0  # "q": nothing kept, and no division by zero
+        words = text.split()
+        expected, squares = np.zeros(len(kept)), 0.0
+        for token in [word_features(w) for w in words] + [[p] for p in pair_features(words)]:
+            part = np.zeros(len(kept))
+            for name in token:
+                if name in position:
+                    part[position[name]] += idf[position[name]]
+            expected += part
+            squares += part @ part
+        assert np.allclose(whole[number], expected / np.sqrt(squares) if squares else expected, atol=1e-6), text
+    assert not whole[len(texts) - 1].any()  # "q": nothing kept, and no division by zero
+
+
+def test_rows_kept_as_their_words_train_as_the_whole_rows():
+    """NGramRows multiplies through the words (a third of the work): the fit must be the whole matrix's."""
+    from intents.catalog import load_intents as load
+    from intents.training import counts, fit_softmax, tfidf_rows, vocabulary
+
+    intents = load(LISTS_DIR)
+    pairs = [(i, ex) for i, ex in intents.examples() if i in ("payment_methods", "shipping_cost", "thanks")]
+    texts = [intents.normalizer(ex.text) for _, ex in pairs]
+    target = np.array([("payment_methods", "shipping_cost", "thanks").index(i) for i, _ in pairs])
+    found = counts(texts)
+    df = found.document_frequency()
+    columns = vocabulary(found.names, df, len(texts), 2, 60_000)
+    rows, _ = tfidf_rows(found, columns, df[columns])
+    matrix = rows.whole()
+    factored = fit_softmax(rows, target, 3, 10.0, max_iter=300, settled=1e-6)
+    whole = fit_softmax(matrix, target, 3, 10.0, max_iter=300, settled=1e-6)
+
+    def probabilities(coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        scores = matrix @ coef + intercept
+        exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    assert np.abs(probabilities(*factored[:2]) - probabilities(*whole[:2])).max() < 1e-3  # summation order aside
 
 
 def test_the_scaled_solver_reaches_scikit_learns_minimum_from_any_start():
@@ -156,14 +208,14 @@ def test_dense_columns_for_some_rows_train_as_the_same_values_stored_in_the_spar
     from scipy.sparse import random as sparse_random
 
     from intents import training
-    from intents.training import DenseRows, fit_softmax
+    from intents.training import DenseRows, MatrixRows, fit_softmax
 
     monkeypatch.setattr(training, "PARALLEL_NONZEROS", 10_000)
     monkeypatch.setattr(training.os, "cpu_count", lambda: 2)
     rng = np.random.default_rng(3)
     for n in (300, 3000):  # 3000 rows: two blocks on two threads
         rows = sparse_random(n, 80, density=0.1, format="csr", random_state=3, dtype=np.float32)
-        assert len(training._halves(rows)) == (1 if n == 300 else 2)
+        assert len(training._halves(MatrixRows(rows))) == (1 if n == 300 else 2)
         target = rng.integers(0, 5, n)
         english = np.flatnonzero(rng.random(n) < 0.3)
         values = rng.normal(size=(len(english), 12)).astype(np.float32)
