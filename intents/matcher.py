@@ -16,6 +16,8 @@ Both limits are tuned per set of intent files by `kefu eval --tune`.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,14 +42,41 @@ EXACT = 96  # a fuzzy score this high is the same sentence as an example, typos 
 # The encoder stage (chosen on CLINC150 val and eval_en, see docs/matcher.md):
 ENCODER_BELOW = 0.8  # it runs when the linear model gives no class (out_of_scope included) this probability
 ENCODER_WEIGHT = 0.5  # share of the encoder's probabilities in the mixed ones (CLINC150 likes 0.6-0.7, eval_en 0.4-0.5)
+REACH = 100 * (1 - MODEL_WEIGHT)  # the most similarity adds to a score
 TOP_K = 3  # intents whose examples the fuzzy stage reads: on eval_en and CLINC150 val, 2 to 10 decide the same (±1 row)
 
 
-def _pools(
-    pairs: list[tuple[str, Any]], keys: list[list[str]], position: dict[str, int]
-) -> dict[str, list[tuple[list[str], list[int]]]]:
-    """Per language: each intent's example keys in that language and in English, with their indices in
-    `keys`. A message is compared with the phrasings it could resemble, not with all the languages'."""
+class _Phrasings:
+    """One intent's example keys a message is compared with (in its language and English, or in all),
+    with their numbers among the intent's examples; and the same sorted by length, for the near-exact check."""
+
+    def __init__(self, keys: list[str], numbers: list[int]) -> None:
+        self.keys, self.numbers = keys, numbers
+        by_length = sorted(range(len(keys)), key=lambda i: len(keys[i]))
+        self.lengths = [len(keys[i]) for i in by_length]
+        self.by_length = [keys[i] for i in by_length]
+        self.by_length_numbers = [numbers[i] for i in by_length]
+
+    def nearest(self, key: str) -> tuple[float, int] | None:
+        """The most similar example: (similarity 0–100, its number)."""
+        found = process.extractOne(key, self.keys, scorer=fuzz.ratio, processor=None)
+        return (found[1], self.numbers[found[2]]) if found is not None else None
+
+    def near_exact(self, key: str) -> tuple[float, int] | None:
+        """The most similar example when it is at least EXACT similar, else None. Only examples of about the
+        key's length can be: similarity = 2·common/(a + b) ≤ 2·min(a, b)/(a + b), which is ≥ 0.96 only for a
+        length within 12/13 … 13/12 of the key's: a few of the intent's examples instead of all of them."""
+        low = bisect_left(self.lengths, len(key) * 12 / 13)
+        high = bisect_right(self.lengths, len(key) * 13 / 12)
+        if low >= high:
+            return None
+        found = process.extractOne(key, self.by_length[low:high], scorer=fuzz.ratio, processor=None, score_cutoff=EXACT)
+        return (found[1], self.by_length_numbers[low + found[2]]) if found is not None else None
+
+
+def _pools(pairs: list[tuple[str, Any]], keys: list[list[str]], position: dict[str, int]) -> dict[str, list[_Phrasings]]:
+    """Per language: each intent's example keys in that language and in English. A message is compared
+    with the phrasings it could resemble, not with all the languages'."""
     languages = {ex.language for _, ex in pairs}
     pools: dict[str, list[tuple[list[str], list[int]]]] = {
         language: [([], []) for _ in keys] for language in languages
@@ -60,7 +89,7 @@ def _pools(
             pool_keys, indices = pools[language][c]
             pool_keys.append(keys[c][i])
             indices.append(i)
-    return pools
+    return {language: [_Phrasings(k, n) for k, n in pool] for language, pool in pools.items()}
 
 
 def _sort_tokens(text: str) -> str:
@@ -72,8 +101,10 @@ class Candidate:
     intent: str
     score: float  # combined, 0–100
     probability: float  # linear model, 0–1
-    fuzzy: float  # best example similarity, 0–100
-    example: str  # the nearest example of this intent
+    # Best example similarity 0–100, and that example. None: not compared, because this intent could not
+    # have been chosen whatever its similarity (`Matcher.match(…, explain=True)` compares every one shown).
+    fuzzy: float | None
+    example: str | None
 
 
 @dataclass(frozen=True)
@@ -151,6 +182,7 @@ class Matcher:
             self._sorted[c].append(key)
             self._originals[c].append(ex.text)
         self._pools = _pools(pairs, self._sorted, position)  # the fuzzy stage's examples per language
+        self._everything = [_Phrasings(keys, list(range(len(keys)))) for keys in self._sorted]  # language unknown
         self._keywords: dict[str, list[int]] = {}
         for intent in intents.intents.values():
             for keyword in {self.normalizer(k) for k in intent.keywords} - {""}:
@@ -185,9 +217,15 @@ class Matcher:
         """Whether a text in `language` is read against native phrasings of its own (not English)."""
         return language is not None and language.split("-")[0] != PIVOT and self.has_language(language)
 
-    def match(self, text: str, language: str | None = None) -> Match:
+    def match(self, text: str, language: str | None = None, *, explain: bool = False) -> Match:
         """`language`: what the text is written in, when known; the fuzzy stage then compares it with
-        that language's and the English phrasings only (all of them otherwise)."""
+        that language's and the English phrasings only (all of them otherwise).
+
+        The fuzzy stage compares the text with the examples of the intents the model finds likeliest, the
+        likeliest first; one that could not be chosen even with an identical example (its score without
+        similarity trails the best so far by more than similarity can add) is only checked for a near-exact
+        example, which would win outright. `explain`: compare every candidate shown too (an admin's view);
+        the intent chosen and its score are the same either way."""
         normalized = self.normalizer(text)
         native = self.reads_natively(language)
         threshold, oos_probability = self.limits(native)
@@ -199,62 +237,67 @@ class Matcher:
         encoded = self.encoder is not None and not native and hit is None and probabilities.max() < ENCODER_BELOW
         if encoded:
             probabilities = (1 - ENCODER_WEIGHT) * probabilities + ENCODER_WEIGHT * self.encoder.probabilities(normalized)
-        fuzzy = np.zeros(len(self.classes))
-        nearest: dict[int, int] = {}
-        pool = self._pools.get(language or "") or self._pools.get((language or "").split("-")[0])
+        pool = self._pools.get(language or "") or self._pools.get((language or "").split("-")[0]) or self._everything
+        base = 100 * MODEL_WEIGHT * probabilities + self._bonus(normalized)  # the score before similarity
+        similar: dict[int, tuple[float, int]] = {}  # intent → (similarity, its nearest example), those compared
         likely = np.argpartition(-probabilities, TOP_K)[:TOP_K] if len(self.classes) > TOP_K else range(len(self.classes))
-        for c in likely:
-            self._nearest(int(c), key, fuzzy, nearest, pool)
+        best = -1.0
+        for c in sorted(map(int, likely), key=base.__getitem__, reverse=True):
+            if c == self._oos or base[c] + REACH < best:  # only a near-exact example could make a difference
+                self._compare(c, key, similar, pool[c].near_exact)
+            elif self._compare(c, key, similar, pool[c].nearest):
+                best = max(best, base[c] + (1 - MODEL_WEIGHT) * similar[c][0])
         if hit is not None:
-            fuzzy[hit[0]], nearest[hit[0]] = 100.0, hit[1]
-        combined = 100 * MODEL_WEIGHT * probabilities + (1 - MODEL_WEIGHT) * fuzzy + self._bonus(normalized)
-        closest = int(np.argmax(fuzzy))
-        exact = closest if fuzzy[closest] >= EXACT else None  # an example, typos aside
+            similar[hit[0]] = (100.0, hit[1])
+        combined = base.copy()
+        for c, (similarity, _) in similar.items():
+            combined[c] += (1 - MODEL_WEIGHT) * similarity
+        closest = max(sorted(similar), key=lambda c: similar[c][0], default=None)  # the first intent of the most similar
+        exact = closest if closest is not None and similar[closest][0] >= EXACT else None  # an example, typos aside
         if exact is not None:
             combined[exact] = 100.0
-        combined = np.minimum(combined, 100.0)
+        np.minimum(combined, 100.0, out=combined)
         out_of_scope = float(probabilities[self._oos]) if self._oos is not None else 0.0
         if exact is not None and exact == self._oos:
             out_of_scope = 1.0
         if self._oos is not None:
             combined[self._oos] = -1.0  # shown as out_of_scope, never chosen as an intent
-        top = self._top(combined, key, fuzzy, nearest, pool)
+        top = self._top(combined, base, key, similar, pool, explain)
         candidates = tuple(
             Candidate(intent=self.classes[c], score=round(float(combined[c]), 1), probability=float(probabilities[c]),
-                      fuzzy=float(fuzzy[c]), example=self._originals[c][nearest[c]])
+                      fuzzy=similar[c][0] if c in similar else None,
+                      example=self._originals[c][similar[c][1]] if c in similar else None)
             for c in top
         )
-        match = Match(None, candidates[0].score if candidates else 0.0, True, candidates, threshold, normalized,
-                      out_of_scope, oos_probability, near_exact=exact is not None and exact != self._oos, encoded=encoded,
-                      native=native)
-        intent = match.decided(threshold, oos_probability)
-        if intent is None:
-            return match
-        return replace(match, intent=intent, handoff=self.intents.intents[intent].handoff)
+        reading = dict(score=candidates[0].score if candidates else 0.0, candidates=candidates, threshold=threshold,
+                       normalized=normalized, out_of_scope=out_of_scope, oos_probability=oos_probability,
+                       near_exact=exact is not None and exact != self._oos, encoded=encoded, native=native)
+        intent = Match(None, handoff=True, **reading).decided(threshold, oos_probability)
+        return Match(intent, handoff=self.intents.intents[intent].handoff if intent else True, **reading)
 
-    def _nearest(
-        self, c: int, key: str, fuzzy: np.ndarray, nearest: dict[int, int], pool: list[tuple[list[str], list[int]]] | None
-    ) -> None:
-        keys, indices = pool[c] if pool is not None else (self._sorted[c], None)
-        found = process.extractOne(key, keys, scorer=fuzz.ratio, processor=None)
+    @staticmethod
+    def _compare(c: int, key: str, similar: dict[int, tuple[float, int]],
+                 compare: Callable[[str], tuple[float, int] | None]) -> bool:
+        found = compare(key)
         if found is not None:
-            fuzzy[c], nearest[c] = found[1], found[2] if indices is None else indices[found[2]]
+            similar[c] = found
+        return found is not None
 
     def _top(
-        self, combined: np.ndarray, key: str, fuzzy: np.ndarray, nearest: dict[int, int],
-        pool: list[tuple[list[str], list[int]]] | None,
+        self, combined: np.ndarray, base: np.ndarray, key: str, similar: dict[int, tuple[float, int]],
+        pool: list[_Phrasings], explain: bool,
     ) -> list[int]:
-        """The best three intents; one the fuzzy stage skipped gets its similarity now, which may reorder them."""
+        """The best three intents. One not compared yet is compared now when it could still be the best (or,
+        `explain`, when it is shown), which may reorder them."""
         while True:
             order = [int(c) for c in np.argsort(-combined, kind="stable")[:4] if c != self._oos][:3]
-            missing = [c for c in order if c not in nearest]
+            missing = [c for c in order if c not in similar and (explain or base[c] + REACH >= combined[order[0]])]
             if not missing:
                 return order
             for c in missing:
-                self._nearest(c, key, fuzzy, nearest, pool)
-                if c not in nearest:  # no phrasing of it in this language or English
-                    nearest[c] = 0
-                combined[c] = min(100.0, combined[c] + (1 - MODEL_WEIGHT) * fuzzy[c])
+                if not self._compare(c, key, similar, pool[c].nearest):
+                    similar[c] = (0.0, 0)  # no phrasing of it in this language or English
+                combined[c] = min(100.0, combined[c] + (1 - MODEL_WEIGHT) * similar[c][0])
 
     def _bonus(self, normalized: str) -> np.ndarray | float:
         if not self._keywords:

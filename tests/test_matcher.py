@@ -67,6 +67,51 @@ def test_a_match_explains_itself(brain):
     assert len(match.candidates) == 3 and OUT_OF_SCOPE not in [c.intent for c in match.candidates]
 
 
+def test_runners_up_that_could_not_win_are_compared_only_when_explained(brain):
+    """The fuzzy stage skips the intents that could not be chosen whatever their similarity: the intent and
+    its score are the same as when every candidate shown is compared (`explain`, for an admin's view)."""
+    texts = ["do u accept western union", "hmm order thing?", "wo ist mein paket", "order??", "thx a lot!",
+             "I will open a dispute if you dont refund", "what is the capital of Australia", "qqq"]
+    skipped = 0
+    for text in texts:
+        quick, explained = brain.matcher.match(text), brain.matcher.match(text, explain=True)
+        assert (quick.intent, quick.score, quick.near_exact, quick.out_of_scope) == \
+            (explained.intent, explained.score, explained.near_exact, explained.out_of_scope), text
+        assert quick.best == explained.best and quick.best.example is not None, text
+        assert all(c.fuzzy is not None and c.example is not None for c in explained.candidates), text
+        skipped += sum(c.fuzzy is None for c in quick.candidates)
+    assert skipped  # a confident match leaves its runners-up uncompared
+
+
+def test_the_near_exact_check_reads_only_examples_of_about_the_same_length():
+    """A near-exact example (similarity ≥ 96) wins outright: the check of an intent that could not win
+    otherwise must find every one the full comparison finds."""
+    import random
+
+    from intents.matcher import EXACT, _Phrasings
+
+    rng = random.Random(5)
+    intents = load_intents(LISTS_DIR)
+    keys = sorted({" ".join(sorted(intents.normalizer(ex.text).split())) for _, ex in intents.examples()
+                   if _ == "payment_methods"} - {""})
+    phrasings = _Phrasings(keys, list(range(len(keys))))
+    outcomes = set()
+    for _ in range(300):
+        key = list(rng.choice(keys))
+        for _ in range(rng.randint(0, 2)):  # typos: a letter changed, dropped or doubled
+            i = rng.randrange(len(key))
+            key[i : i + 1] = rng.choice([[rng.choice("abcdefghij")], [], [key[i]] * 2])
+        key = "".join(key)
+        similarity, number = phrasings.nearest(key)
+        found = phrasings.near_exact(key)
+        if similarity >= EXACT:
+            assert found is not None and found[0] == similarity and keys[found[1]] in keys, key
+        else:
+            assert found is None, key
+        outcomes.add(similarity >= EXACT)
+    assert outcomes == {True, False}
+
+
 def test_empty_and_junk_text(brain):
     assert brain.matcher.match("").intent is None
     assert brain.matcher.match("?!?!").intent is None

@@ -63,7 +63,7 @@ def match_table(title: str, match: Match) -> Table:
         chosen = "bold green" if candidate.intent == match.intent else ""
         table.add_row(
             str(rank), Text(candidate.intent, style=chosen), f"{candidate.score:.1f}", f"{candidate.probability:.2f}",
-            f"{candidate.fuzzy:.0f}", candidate.example,
+            "·" if candidate.fuzzy is None else f"{candidate.fuzzy:.0f}", candidate.example or "",
         )
     return table
 

@@ -89,9 +89,13 @@ def intents_test(
         chosen = configured_translator(settings, translator)
         understood = await understand(text, detector=detector, translator=chosen, matcher=brain.matcher, hint=language)
         decided = decide(Heard(True, text, understood), Situation(), brain, datetime.now(timezone.utc), understood.language)
-        # each reading as the bot made it: the pivot in English, the original in the language detected
-        pivot = brain.matcher.match(understood.pivot, "en") if understood.pivot != text else understood.match
-        original = brain.matcher.match(text, understood.language)
+        # each reading as the bot made it (the pivot in English, the original in the language detected), with
+        # every candidate shown compared with its nearest example
+        original = brain.matcher.match(text, understood.language, explain=True)
+        if understood.pivot != text:
+            pivot = brain.matcher.match(understood.pivot, "en", explain=True)
+        else:
+            pivot = original if understood.reading == "native" else brain.matcher.match(text, "en", explain=True)
         console.print(probe_view(text, understood, decided, pivot, original))
 
     run_async(main())
