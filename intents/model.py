@@ -53,59 +53,62 @@ def vector_features(dimension: int) -> list[str]:
     return [f"v:{i}" for i in range(dimension)]
 
 
+class _Kept:
+    """One generation of TokenParts: token → row (-1: it adds nothing), and the rows."""
+
+    def __init__(self, width: int) -> None:
+        self.rows: dict[str, int] = {}
+        self.table = np.zeros((0, width), np.float32)
+        self.used = 0
+
+
 class TokenParts:
     """Each word's (and word pair's) part of a text's scores, worked out once and kept as a row of one table:
     [n-gram part (classes) | its squared length | its word-vector sum (dimension)]. A message's parts are
-    then summed by one gather instead of an n-gram lookup per word. Rows are only ever added (under a lock,
-    written before they are published), so `match` stays thread-safe; past `TOKEN_ROWS` tokens a new one is
-    worked out each time it is seen instead of kept (a 416-float row is 1.7 KB: 27 MB at most)."""
+    then summed by one gather instead of an n-gram lookup per word.
+
+    Thread-safe without a lock on the hot path: rows are added under a lock and written before they are
+    published; a table that grows is copied, and a reader keeps the table it has. Past `TOKEN_ROWS` tokens
+    a new generation starts empty (a 416-float row is 1.7 KB: 27 MB at most), while a reader finishes
+    with the one it began with."""
 
     def __init__(self, width: int, make: Callable[[str], np.ndarray | None]) -> None:
         self.width, self._make = width, make
-        self._rows: dict[str, int] = {}  # token → row, -1 when it adds nothing
-        self._table = np.zeros((0, width), np.float32)
-        self._used = 0  # rows of the table holding a part
+        self._kept = _Kept(width)
         self._lock = threading.Lock()
 
     def total(self, tokens: Iterable[str]) -> np.ndarray:
         """The sum of the tokens' rows (each occurrence counted)."""
-        get = self._rows.get
-        rows, loose = [], []
+        kept = self._kept
+        get = kept.rows.get
+        rows = []
         for token in tokens:
             row = get(token)
             if row is None:
-                row = self._add(token)
-                if row is None:  # the table is full: this token's part, not kept
-                    part = self._make(token)
-                    if part is not None:
-                        loose.append(part)
-                    continue
+                row = self._add(kept, token)
             if row >= 0:
                 rows.append(row)
-        total = self._table.take(rows, axis=0).sum(axis=0) if rows else np.zeros(self.width, np.float32)
-        for part in loose:
-            total += part
-        return total
+        return kept.table.take(rows, axis=0).sum(axis=0) if rows else np.zeros(self.width, np.float32)
 
-    def _add(self, token: str) -> int | None:
+    def _add(self, kept: _Kept, token: str) -> int:
         with self._lock:
-            row = self._rows.get(token)
+            row = kept.rows.get(token)
             if row is not None:
                 return row
-            if len(self._rows) >= TOKEN_ROWS:
-                return None
+            if len(kept.rows) >= TOKEN_ROWS and kept is self._kept:
+                self._kept = _Kept(self.width)  # the next message starts the new generation
             part = self._make(token)
             row = -1
             if part is not None:
-                row, self._used = self._used, self._used + 1
-                if row >= len(self._table):  # grow by half (a copy: readers keep the old table, same rows)
-                    table = np.zeros((max(64, len(self._table) * 3 // 2), self.width), np.float32)
-                    table[: len(self._table)] = self._table
+                row, kept.used = kept.used, kept.used + 1
+                if row >= len(kept.table):  # grow by half: a copy, so a reader keeps the rows it has
+                    table = np.zeros((max(64, len(kept.table) * 3 // 2), self.width), np.float32)
+                    table[: len(kept.table)] = kept.table
                     table[row] = part
-                    self._table = table
+                    kept.table = table
                 else:
-                    self._table[row] = part
-            self._rows[token] = row
+                    kept.table[row] = part
+            kept.rows[token] = row
             return row
 
 

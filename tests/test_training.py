@@ -225,3 +225,31 @@ def test_dense_columns_for_some_rows_train_as_the_same_values_stored_in_the_spar
         split = fit_softmax(rows, target, 5, 10.0, max_iter=60, dense=DenseRows(values, english))
         assert plain[2] == split[2]
         assert np.allclose(plain[0], split[0], atol=1e-3) and np.allclose(plain[1], split[1], atol=1e-3)
+
+
+def test_the_words_parts_kept_give_the_scores_of_a_fresh_model_across_generations_and_threads(monkeypatch):
+    """LinearModel keeps each word's part of the scores (TokenParts); when the table is full a new one starts.
+    Scores must not depend on what was kept before, nor on other threads scoring at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from intents import model as model_module
+    from intents.model import LinearModel
+
+    texts = ["where is my order", "where is my parcel", "order status please", "how can i pay", "pay by card",
+             "can i pay with paypal"]
+    model = train(texts, ["order", "order", "order", "pay", "pay", "pay"], TrainingParams(min_df=1))
+    messages = [f"{a} {b} {c}" for a in ("where", "pay", "my", "zz") for b in ("is", "by", "order", "card")
+                for c in ("parcel", "paypal", "please", "qq")]
+
+    def fresh(text: str) -> np.ndarray:
+        return LinearModel(model.classes, model.vocabulary, model.idf, model.coef, model.intercept,
+                           model.vectors).scores(text)
+
+    expected = [fresh(text) for text in messages]
+    monkeypatch.setattr(model_module, "TOKEN_ROWS", 5)  # a new generation every few words
+    kept = LinearModel(model.classes, model.vocabulary, model.idf, model.coef, model.intercept, model.vectors)
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(kept.scores, messages))
+            assert all(np.allclose(g, e, atol=1e-5) for g, e in zip(got, expected))
+    assert len(kept._parts._kept.rows) <= 5 + 4 * 5  # started again (4 threads may each finish a message in the old one)
