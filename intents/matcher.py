@@ -240,7 +240,7 @@ class Matcher:
         pool = self._pools.get(language or "") or self._pools.get((language or "").split("-")[0]) or self._everything
         base = 100 * MODEL_WEIGHT * probabilities + self._bonus(normalized)  # the score before similarity
         similar: dict[int, tuple[float, int]] = {}  # intent → (similarity, its nearest example), those compared
-        likely = np.argpartition(-probabilities, TOP_K)[:TOP_K] if len(self.classes) > TOP_K else range(len(self.classes))
+        likely = np.argpartition(probabilities, -TOP_K)[-TOP_K:] if len(self.classes) > TOP_K else range(len(self.classes))
         best = -1.0
         for c in sorted(map(int, likely), key=base.__getitem__, reverse=True):
             if c == self._oos or base[c] + REACH < best:  # only a near-exact example could make a difference
@@ -303,6 +303,8 @@ class Matcher:
         if not self._keywords:
             return 0.0
         words = normalized.split()
+        if self._keyword_starts.isdisjoint(words):
+            return 0.0
         found = [c for i, word in enumerate(words) if word in self._keyword_starts
                  for n in range(1, min(self._keyword_words, len(words) - i) + 1)
                  for c in self._keywords.get(" ".join(words[i : i + n]), ())]

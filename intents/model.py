@@ -122,9 +122,14 @@ class LinearModel:
     vectors: WordVectors | None = None  # the word vectors its last `vectors.dimension` features are
 
     def __post_init__(self) -> None:
-        dimension = self.vectors.dimension if self.vectors is not None else 0
-        self._dense = self.coef[len(self.coef) - dimension :] if self.vectors is not None else None
-        self._parts = TokenParts(len(self.classes) + 1 + dimension, self._part)
+        k, dimension = len(self.classes), self.vectors.dimension if self.vectors is not None else 0
+        self._parts = TokenParts(k + 1 + dimension, self._part)
+        # A summed row, each part scaled to unit length, times this is its scores: the n-gram part is already
+        # the weights' sum (identity), the squared length adds nothing, the word vector meets its weights.
+        self._read = np.zeros((k + 1 + dimension, k), np.float32)
+        self._read[:k] = np.eye(k, dtype=np.float32)
+        self._read[k + 1 :] = self.coef[len(self.coef) - dimension :]
+        self._intercept = self.intercept.astype(np.float64)
 
     def _part(self, token: str) -> np.ndarray | None:
         """What one word (or one word pair, "w:a b") adds to a text: the sum of its n-grams' count × idf ×
@@ -155,16 +160,16 @@ class LinearModel:
         words = normalized.split()
         total = self._parts.total(chain(words, pair_features(words)))
         k = len(self.classes)
-        scores = self.intercept.astype(np.float64)
         square = float(total[k])
         if square > 0:
-            scores += total[:k] / math.sqrt(square)
-        if english and self._dense is not None:
-            vector = total[k + 1 :]
-            norm = math.sqrt(float(vector @ vector))
-            if norm > 0:
-                scores += (vector @ self._dense) / norm
-        return scores
+            total[:k] *= 1 / math.sqrt(square)
+        vector = total[k + 1 :]
+        norm = math.sqrt(float(vector @ vector)) if english and len(vector) else 0.0
+        if norm > 0:
+            vector *= 1 / norm
+        else:
+            vector[:] = 0  # a native reading, or no word with a vector
+        return self._intercept + total @ self._read
 
     def probabilities(self, normalized: str, english: bool = True) -> np.ndarray:
         """Class probabilities (softmax) for one normalised text (`english`: as `scores`)."""
