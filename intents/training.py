@@ -82,13 +82,14 @@ def counts(texts: list[str]) -> Counts:
     room = np.cumsum(spans)[owner] - np.arange(len(codes))  # characters left in its padded word, this one included
     _, char = np.unique(codes, return_inverse=True)
     char = char.astype(np.int64).ravel()
+    alphabet = int(char.max()) + 1 if len(char) else 1
     names: list[str] = []
     rows, columns = [], []
     previous = char  # the ids of the (n − 1)-grams starting at each position
     low, high = CHAR_NGRAMS
     for n in range(2, high + 1):
         at = np.flatnonzero(room >= n)
-        distinct, first, inverse = np.unique(previous[at] * (int(char.max()) + 1) + char[at + n - 1],
+        distinct, first, inverse = np.unique(previous[at] * alphabet + char[at + n - 1],
                                              return_index=True, return_inverse=True)
         inverse = inverse.ravel()
         if n >= low:

@@ -112,6 +112,9 @@ def test_the_ngrams_are_counted_as_word_features_and_pair_features_list_them():
         assert {found.names[i]: int(v) for i, v in enumerate(row) if v} == dict(expected), text
     df = found.document_frequency()
     assert df[found.names.index("w:order")] == 2 and df[found.names.index(" o")] == 3
+    for nothing in ([], [""], ["", ""]):  # examples that normalise to nothing
+        empty = counts(nothing)
+        assert empty.names == [] and (empty.words @ empty.pieces + empty.pairs).shape == (len(nothing), 0)
 
 
 def test_the_training_rows_are_what_the_model_computes_for_a_message():
