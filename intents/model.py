@@ -44,7 +44,8 @@ def word_features(word: str) -> list[str]:
 
 def pair_features(words: list[str]) -> list[str]:
     """The word bigrams of a text's words. With `word_features`, the whole feature set of a text:
-    training (intents.training.counts) and scoring (LinearModel.feature_ids) both build on these two."""
+    scoring (LinearModel._part) builds on these two, and training finds the same n-grams with numpy
+    (intents.training.counts; a test compares them)."""
     return [f"w:{a} {b}" for a, b in zip(words, words[1:])]
 
 
