@@ -4,9 +4,9 @@ Two scorers, each doing what it is good at (see ../shared/MEASURED.md):
 - a linear model over n-grams decides between intents and knows what
   out-of-scope looks like, because `out_of_scope` is one of its classes;
 - rapidfuzz finds the nearest example of the intents the model finds likely
-  (its top few, plus any intent one of whose examples is the message itself,
-  found by a hash lookup): near-exact matches win outright, and the matched
-  example explains the decision to an admin.
+  (its top few, while they could still be chosen, plus any intent one of whose
+  examples is the message itself, found by a hash lookup): near-exact matches
+  win outright, and the matched example explains the decision to an admin.
 With the optional encoder stage (intents/encoder.py), a sentence encoder is
 asked too when the linear model is unsure, and the two models' probabilities
 are mixed. Keywords add a small bonus. Below the threshold, or when out-of-scope is
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
