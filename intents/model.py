@@ -26,7 +26,8 @@ from intents.wordvectors import WordVectors, shared_vectors
 
 CHAR_NGRAMS = (2, 5)
 FORMAT_VERSION = 4  # 4: n-gram rows as the sum of their words' (raw counts, norm as if the words shared no n-gram)
-TOKEN_ROWS = 16_000  # words and word pairs whose part is kept; buyers reuse the same few thousand
+TOKEN_ROWS = 50_000  # words and word pairs whose n-gram part is kept (128 bytes each); buyers reuse a few thousand
+VECTOR_ROWS = 10_000  # English words whose vector sum is kept (1.5 KB each)
 
 
 def char_features(word: str) -> list[str]:
@@ -54,63 +55,82 @@ def vector_features(dimension: int) -> list[str]:
     return [f"v:{i}" for i in range(dimension)]
 
 
-class _Kept:
-    """One generation of TokenParts: token → row (-1: it adds nothing), and the rows."""
+class _Table:
+    """Rows added one at a time. It grows by half through a copy, so a reader keeps the rows it has."""
 
     def __init__(self, width: int) -> None:
-        self.rows: dict[str, int] = {}
-        self.table = np.zeros((0, width), np.float32)
+        self.array = np.zeros((0, width), np.float32)
         self.used = 0
+
+    def add(self, row: np.ndarray) -> int:
+        number = self.used
+        if number >= len(self.array):
+            array = np.zeros((max(64, len(self.array) * 3 // 2), self.array.shape[1]), np.float32)
+            array[:number] = self.array[:number]
+            array[number] = row
+            self.array = array
+        else:
+            self.array[number] = row
+        self.used = number + 1
+        return number
+
+
+class _Kept:
+    """One generation of TokenParts: token → (its n-gram row, its word-vector row), -1 for none."""
+
+    def __init__(self, classes: int, dimension: int) -> None:
+        self.rows: dict[str, tuple[int, int]] = {}
+        self.ngrams = _Table(classes + 1)
+        self.vectors = _Table(dimension)
 
 
 class TokenParts:
-    """Each word's (and word pair's) part of a text's scores, worked out once and kept as a row of one table:
-    [n-gram part (classes) | its squared length | its word-vector sum (dimension)]. A message's parts are
-    then summed by one gather instead of an n-gram lookup per word.
+    """Each word's (and word pair's) part of a text's scores, worked out once and kept: its n-gram part
+    [the weights' sum (classes) | its squared length] as a row of one table and, an English word, its
+    word-vector sum as a row of another. A message's parts are then summed by one gather each instead of
+    an n-gram lookup per word.
 
     Thread-safe without a lock on the hot path: rows are added under a lock and written before they are
     published; a table that grows is copied, and a reader keeps the table it has. Past `TOKEN_ROWS` tokens
-    a new generation starts empty (a 416-float row is 1.7 KB: 27 MB at most), while a reader finishes
+    or `VECTOR_ROWS` vectors a new generation starts empty (at most 6 + 15 MB), while a reader finishes
     with the one it began with."""
 
-    def __init__(self, width: int, make: Callable[[str], np.ndarray | None]) -> None:
-        self.width, self._make = width, make
-        self._kept = _Kept(width)
+    def __init__(self, classes: int, dimension: int,
+                 make: Callable[[str], tuple[np.ndarray | None, np.ndarray | None]]) -> None:
+        self.classes, self.dimension, self._make = classes, dimension, make
+        self._kept = _Kept(classes, dimension)
         self._lock = threading.Lock()
 
-    def total(self, tokens: Iterable[str]) -> np.ndarray:
-        """The sum of the tokens' rows (each occurrence counted)."""
+    def total(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The sums of the tokens' n-gram rows and of their word vectors (None when none has one), each
+        occurrence counted."""
         kept = self._kept
         get = kept.rows.get
-        rows = []
+        rows, vectors = [], []
         for token in tokens:
-            row = get(token)
-            if row is None:
-                row = self._add(kept, token)
+            found = get(token)
+            if found is None:
+                found = self._add(kept, token)
+            row, vector = found
             if row >= 0:
                 rows.append(row)
-        return kept.table.take(rows, axis=0).sum(axis=0) if rows else np.zeros(self.width, np.float32)
+            if vector >= 0:
+                vectors.append(vector)
+        ngrams = kept.ngrams.array.take(rows, axis=0).sum(axis=0) if rows else np.zeros(self.classes + 1, np.float32)
+        return ngrams, kept.vectors.array.take(vectors, axis=0).sum(axis=0) if vectors else None
 
-    def _add(self, kept: _Kept, token: str) -> int:
+    def _add(self, kept: _Kept, token: str) -> tuple[int, int]:
         with self._lock:
-            row = kept.rows.get(token)
-            if row is not None:
-                return row
-            if len(kept.rows) >= TOKEN_ROWS and kept is self._kept:
-                self._kept = _Kept(self.width)  # the next message starts the new generation
-            part = self._make(token)
-            row = -1
-            if part is not None:
-                row, kept.used = kept.used, kept.used + 1
-                if row >= len(kept.table):  # grow by half: a copy, so a reader keeps the rows it has
-                    table = np.zeros((max(64, len(kept.table) * 3 // 2), self.width), np.float32)
-                    table[: len(kept.table)] = kept.table
-                    table[row] = part
-                    kept.table = table
-                else:
-                    kept.table[row] = part
-            kept.rows[token] = row
-            return row
+            found = kept.rows.get(token)
+            if found is not None:
+                return found
+            if kept is self._kept and (len(kept.rows) >= TOKEN_ROWS or kept.vectors.used >= VECTOR_ROWS):
+                self._kept = _Kept(self.classes, self.dimension)  # the next message starts the new generation
+            ngrams, vector = self._make(token)
+            found = (kept.ngrams.add(ngrams) if ngrams is not None else -1,
+                     kept.vectors.add(vector) if vector is not None else -1)
+            kept.rows[token] = found
+            return found
 
 
 @dataclass
@@ -124,31 +144,26 @@ class LinearModel:
 
     def __post_init__(self) -> None:
         k, dimension = len(self.classes), self.vectors.dimension if self.vectors is not None else 0
-        self._parts = TokenParts(k + 1 + dimension, self._part)
-        # A summed row, each part scaled to unit length, times this is its scores: the n-gram part is already
-        # the weights' sum (identity), the squared length adds nothing, the word vector meets its weights.
-        self._read = np.zeros((k + 1 + dimension, k), np.float32)
-        self._read[:k] = np.eye(k, dtype=np.float32)
-        self._read[k + 1 :] = self.coef[len(self.coef) - dimension :]
+        self._parts = TokenParts(k, dimension, self._part)
+        self._dense = self.coef[len(self.coef) - dimension :]  # the word vector's weights
         self._intercept = self.intercept.astype(np.float64)
 
-    def _part(self, token: str) -> np.ndarray | None:
+    def _part(self, token: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """What one word (or one word pair, "w:a b") adds to a text: the sum of its n-grams' count × idf ×
-        weights, their squared length, and (a word) its word-vector sum; None when it adds nothing."""
+        weights and their squared length (None when it has no n-gram the model knows), and a word's
+        word-vector sum (None for a pair, or a word with no piece in the vectors' vocabulary)."""
         k = len(self.classes)
-        part = np.zeros(self._parts.width, np.float32)
         pair = token.startswith("w:")
         counts = Counter(i for i in map(self.vocabulary.get, [token] if pair else word_features(token)) if i is not None)
+        ngrams = None
         if counts:
             index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
             weights = self.idf[index] * np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-            part[:k] = weights @ self.coef[index]
-            part[k] = weights @ weights
-        if self.vectors is not None and not pair:
-            vector = self.vectors.word_sum(token)
-            if vector is not None:
-                part[k + 1 :] = vector
-        return part if part.any() else None
+            ngrams = np.empty(k + 1, np.float32)
+            ngrams[:k] = weights @ self.coef[index]
+            ngrams[k] = weights @ weights
+        vector = self.vectors.word_sum(token) if self.vectors is not None and not pair else None
+        return ngrams, vector
 
     def scores(self, normalized: str, english: bool = True) -> np.ndarray:
         """Raw class scores (before softmax) for one normalised text; `english`: read it with the word
@@ -159,18 +174,15 @@ class LinearModel:
         intents.training.tfidf_rows trains on; it is what lets a word's part be remembered). The word-vector
         part is the words' vector sum, unit length, times its weights."""
         words = normalized.split()
-        total = self._parts.total(chain(words, pair_features(words)))
+        ngrams, vector = self._parts.total(chain(words, pair_features(words)))
         k = len(self.classes)
-        square = float(total[k])
-        if square > 0:
-            total[:k] *= 1 / math.sqrt(square)
-        vector = total[k + 1 :]
-        norm = math.sqrt(float(vector @ vector)) if english and len(vector) else 0.0
-        if norm > 0:
-            vector *= 1 / norm
-        else:
-            vector[:] = 0  # a native reading, or no word with a vector
-        return self._intercept + total @ self._read
+        square = float(ngrams[k])
+        scores = self._intercept + ngrams[:k] * (1 / math.sqrt(square)) if square > 0 else self._intercept.copy()
+        if english and vector is not None:
+            norm = math.sqrt(float(vector @ vector))
+            if norm > 0:
+                scores += (vector @ self._dense) * (1 / norm)
+        return scores
 
     def probabilities(self, normalized: str, english: bool = True) -> np.ndarray:
         """Class probabilities (softmax) for one normalised text (`english`: as `scores`)."""

@@ -249,10 +249,13 @@ def test_the_words_parts_kept_give_the_scores_of_a_fresh_model_across_generation
                            model.vectors).scores(text)
 
     expected = [fresh(text) for text in messages]
-    monkeypatch.setattr(model_module, "TOKEN_ROWS", 5)  # a new generation every few words
-    kept = LinearModel(model.classes, model.vocabulary, model.idf, model.coef, model.intercept, model.vectors)
-    with ThreadPoolExecutor(4) as pool:
-        for _ in range(3):
-            got = list(pool.map(kept.scores, messages))
-            assert all(np.allclose(g, e, atol=1e-5) for g, e in zip(got, expected))
-    assert len(kept._parts._kept.rows) <= 5 + 4 * 5  # started again (4 threads may each finish a message in the old one)
+    for tokens, vectors in ((5, 10_000), (10_000, 3)):  # a new generation every few words, or every few vectors
+        monkeypatch.setattr(model_module, "TOKEN_ROWS", tokens)
+        monkeypatch.setattr(model_module, "VECTOR_ROWS", vectors)
+        kept = LinearModel(model.classes, model.vocabulary, model.idf, model.coef, model.intercept, model.vectors)
+        with ThreadPoolExecutor(4) as pool:
+            for _ in range(3):
+                got = list(pool.map(kept.scores, messages))
+                assert all(np.allclose(g, e, atol=1e-5) for g, e in zip(got, expected))
+        now = kept._parts._kept  # started again (4 threads may each finish a message in the old one)
+        assert len(now.rows) <= tokens + 4 * 5 and now.vectors.used <= vectors + 4 * 3
