@@ -8,8 +8,8 @@ of a text's word-piece vectors to its n-grams. Measured on CLINC150 val, the
 n-grams alone reach 92.3 % top-1, with these vectors 94.4 % (docs/matcher.md).
 
 Lookups only, numpy alone: a word is split into the vocabulary's pieces as
-BERT's WordPiece does (greedy longest match, "##" continuing a word) once, and
-remembered. The vectors serve English readings; a word outside ASCII, or with
+BERT's WordPiece does (greedy longest match, "##" continuing a word); the model
+keeps each word's sum once it has seen the word (intents.model.TokenParts). The vectors serve English readings; a word outside ASCII, or with
 no piece in the vocabulary, adds nothing.
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -71,30 +70,6 @@ class WordVectors:
         total = np.sum(sums, axis=0, dtype=np.float32)
         norm = float(np.sqrt(total @ total))
         return total / norm if norm > 0 else total
-
-    def matrix(self, texts: list[str]) -> np.ndarray:
-        """(len(texts), dimension) float32: `vector` of each text, for training: through sparse products
-        of (texts × words) and (words × pieces) instead of a vector per text (0.35 → 0.1 s on the shipped lists)."""
-        from scipy.sparse import csr_matrix
-
-        def rows(lists: list[list[int]], width: int) -> csr_matrix:
-            lengths = np.fromiter(map(len, lists), np.int64, len(lists))
-            columns = np.fromiter(chain.from_iterable(lists), np.int64, int(lengths.sum()))
-            return csr_matrix((np.ones(len(columns), np.float32), columns, np.concatenate([[0], np.cumsum(lengths)])),
-                              shape=(len(lists), width))
-
-        split = [text.split() for text in texts]
-        words = list(dict.fromkeys(chain.from_iterable(split)))
-        position = dict(zip(words, range(len(words))))
-        pieces = [word_pieces(word, self.vocabulary) for word in words]
-        used, inverse = np.unique(np.fromiter(chain.from_iterable(pieces), np.int64), return_inverse=True)
-        ends = np.cumsum([len(p) for p in pieces])
-        per_word = [inverse[end - len(p) : end].tolist() for p, end in zip(pieces, ends.tolist())]
-        counts = rows([[position[w] for w in text] for text in split], len(words)) @ rows(per_word, len(used))
-        out = np.asarray(counts @ (self.table[used].astype(np.float32) * self.scale[used, None]), np.float32)
-        norms = np.sqrt(np.einsum("ij,ij->i", out, out))
-        out[norms > 0] /= norms[norms > 0, None]
-        return out
 
     @classmethod
     def load(cls, path: Path = VECTORS_FILE) -> "WordVectors":

@@ -105,7 +105,7 @@ def test_the_ngrams_are_counted_as_word_features_and_pair_features_list_them():
              "straße straße", "ab ba ab", "x" * 40, "où est mon colis", "a"]
     found = counts(texts)
     assert len(set(found.names)) == len(found.names)
-    whole = (found.words @ found.pieces + found.pairs).toarray()
+    whole = found.rows.whole().toarray()
     for row, text in zip(whole, texts):
         words = text.split()
         expected = Counter(g for word in words for g in word_features(word)) + Counter(pair_features(words))
@@ -114,7 +114,7 @@ def test_the_ngrams_are_counted_as_word_features_and_pair_features_list_them():
     assert df[found.names.index("w:order")] == 2 and df[found.names.index(" o")] == 3
     for nothing in ([], [""], ["", ""]):  # examples that normalise to nothing
         empty = counts(nothing)
-        assert empty.names == [] and (empty.words @ empty.pieces + empty.pairs).shape == (len(nothing), 0)
+        assert empty.names == [] and empty.rows.whole().shape == (len(nothing), 0)
 
 
 def test_the_training_rows_are_what_the_model_computes_for_a_message():
