@@ -133,14 +133,19 @@ class Match:
 
     def decided(self, threshold: float, oos_probability: float) -> str | None:
         """The intent chosen under these limits: the one rule the matcher, `kefu eval` and tuning share."""
-        best = self.best
-        if best is None or self.conflict:
-            return None
-        if self.near_exact:  # an example, typos aside, wins at any threshold
-            return best.intent
-        if self.out_of_scope >= oos_probability or best.score < threshold:
-            return None
+        return _decided(self.best, self.conflict, self.near_exact, self.out_of_scope, threshold, oos_probability)
+
+
+def _decided(best: Candidate | None, conflict: bool, near_exact: bool, out_of_scope: float, threshold: float,
+             oos_probability: float) -> str | None:
+    """`Match.decided`, on the parts of a match (the matcher decides before it makes the Match)."""
+    if best is None or conflict:
+        return None
+    if near_exact:  # an example, typos aside, wins at any threshold
         return best.intent
+    if out_of_scope >= oos_probability or best.score < threshold:
+        return None
+    return best.intent
 
 
 class Matcher:
@@ -269,11 +274,12 @@ class Matcher:
                       example=self._originals[c][similar[c][1]] if c in similar else None)
             for c in top
         )
-        reading = dict(score=candidates[0].score if candidates else 0.0, candidates=candidates, threshold=threshold,
-                       normalized=normalized, out_of_scope=out_of_scope, oos_probability=oos_probability,
-                       near_exact=exact is not None and exact != self._oos, encoded=encoded, native=native)
-        intent = Match(None, handoff=True, **reading).decided(threshold, oos_probability)
-        return Match(intent, handoff=self.intents.intents[intent].handoff if intent else True, **reading)
+        near_exact = exact is not None and exact != self._oos
+        intent = _decided(candidates[0] if candidates else None, False, near_exact, out_of_scope, threshold,
+                          oos_probability)
+        return Match(intent, candidates[0].score if candidates else 0.0,
+                     self.intents.intents[intent].handoff if intent else True, candidates, threshold, normalized,
+                     out_of_scope, oos_probability, near_exact=near_exact, encoded=encoded, native=native)
 
     @staticmethod
     def _compare(c: int, key: str, similar: dict[int, tuple[float, int]],
