@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import io
 import math
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
+from intents.kept import KeptRows
 from intents.wordvectors import WordVectors, shared_vectors
 
 CHAR_NGRAMS = (2, 5)
@@ -55,84 +53,6 @@ def vector_features(dimension: int) -> list[str]:
     return [f"v:{i}" for i in range(dimension)]
 
 
-class _Table:
-    """Rows added one at a time. It grows by half through a copy, so a reader keeps the rows it has."""
-
-    def __init__(self, width: int) -> None:
-        self.array = np.zeros((0, width), np.float32)
-        self.used = 0
-
-    def add(self, row: np.ndarray) -> int:
-        number = self.used
-        if number >= len(self.array):
-            array = np.zeros((max(64, len(self.array) * 3 // 2), self.array.shape[1]), np.float32)
-            array[:number] = self.array[:number]
-            array[number] = row
-            self.array = array
-        else:
-            self.array[number] = row
-        self.used = number + 1
-        return number
-
-
-class _Kept:
-    """One generation of TokenParts: token → (its n-gram row, its word-vector row), -1 for none."""
-
-    def __init__(self, classes: int, dimension: int) -> None:
-        self.rows: dict[str, tuple[int, int]] = {}
-        self.ngrams = _Table(classes + 1)
-        self.vectors = _Table(dimension)
-
-
-class TokenParts:
-    """Each word's (and word pair's) part of a text's scores, worked out once and kept: its n-gram part
-    [the weights' sum (classes) | its squared length] as a row of one table and, an English word, its
-    word-vector sum as a row of another. A message's parts are then summed by one gather each instead of
-    an n-gram lookup per word.
-
-    Thread-safe without a lock on the hot path: rows are added under a lock and written before they are
-    published; a table that grows is copied, and a reader keeps the table it has. Past `TOKEN_ROWS` tokens
-    or `VECTOR_ROWS` vectors a new generation starts empty (at most 6 + 15 MB), while a reader finishes
-    with the one it began with."""
-
-    def __init__(self, classes: int, dimension: int,
-                 make: Callable[[str], tuple[np.ndarray | None, np.ndarray | None]]) -> None:
-        self.classes, self.dimension, self._make = classes, dimension, make
-        self._kept = _Kept(classes, dimension)
-        self._lock = threading.Lock()
-
-    def total(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """The sums of the tokens' n-gram rows and of their word vectors (None when none has one), each
-        occurrence counted."""
-        kept = self._kept
-        get = kept.rows.get
-        rows, vectors = [], []
-        for token in tokens:
-            found = get(token)
-            if found is None:
-                found = self._add(kept, token)
-            row, vector = found
-            if row >= 0:
-                rows.append(row)
-            if vector >= 0:
-                vectors.append(vector)
-        ngrams = kept.ngrams.array.take(rows, axis=0).sum(axis=0) if rows else np.zeros(self.classes + 1, np.float32)
-        return ngrams, kept.vectors.array.take(vectors, axis=0).sum(axis=0) if vectors else None
-
-    def _add(self, kept: _Kept, token: str) -> tuple[int, int]:
-        with self._lock:
-            found = kept.rows.get(token)
-            if found is not None:
-                return found
-            if kept is self._kept and (len(kept.rows) >= TOKEN_ROWS or kept.vectors.used >= VECTOR_ROWS):
-                self._kept = _Kept(self.classes, self.dimension)  # the next message starts the new generation
-            ngrams, vector = self._make(token)
-            found = (kept.ngrams.add(ngrams) if ngrams is not None else -1,
-                     kept.vectors.add(vector) if vector is not None else -1)
-            kept.rows[token] = found
-            return found
-
-
 @dataclass
 class LinearModel:
     classes: list[str]
@@ -144,7 +64,9 @@ class LinearModel:
 
     def __post_init__(self) -> None:
         k, dimension = len(self.classes), self.vectors.dimension if self.vectors is not None else 0
-        self._parts = TokenParts(k, dimension, self._part)
+        # Each word's (and word pair's) part of a text's scores, kept once seen: its n-gram part [the weights'
+        # sum (classes) | its squared length] in one table and, an English word, its word-vector sum in another.
+        self._parts = KeptRows((k + 1, dimension), self._part, tokens=TOKEN_ROWS, caps=(TOKEN_ROWS, VECTOR_ROWS))
         self._dense = self.coef[len(self.coef) - dimension :]  # the word vector's weights
         self._intercept = self.intercept.astype(np.float64)
 
@@ -165,18 +87,18 @@ class LinearModel:
         vector = self.vectors.word_sum(token) if self.vectors is not None and not pair else None
         return ngrams, vector
 
-    def scores(self, normalized: str, english: bool = True) -> np.ndarray:
-        """Raw class scores (before softmax) for one normalised text; `english`: read it with the word
-        vectors too (a text read against its own language's phrasings is not).
+    def scores(self, normalized: str | list[str], english: bool = True) -> np.ndarray:
+        """Raw class scores (before softmax) for one normalised text (or its words); `english`: read it with
+        the word vectors too (a text read against its own language's phrasings is not).
 
         The n-gram part is the sum of the words' and word pairs' parts, divided by the root of their summed
         squared lengths: the text's TF-IDF row, unit length as if its words shared no n-gram (what
         intents.training.tfidf_rows trains on; it is what lets a word's part be remembered). The word-vector
         part is the words' vector sum, unit length, times its weights."""
-        words = normalized.split()
-        ngrams, vector = self._parts.total(chain(words, pair_features(words)))
+        words = normalized.split() if isinstance(normalized, str) else normalized
+        ngrams, vector = self._parts.total([*words, *pair_features(words)])
         k = len(self.classes)
-        square = float(ngrams[k])
+        square = float(ngrams[k]) if ngrams is not None else 0.0
         scores = self._intercept + ngrams[:k] * (1 / math.sqrt(square)) if square > 0 else self._intercept.copy()
         if english and vector is not None:
             norm = math.sqrt(float(vector @ vector))
@@ -184,12 +106,12 @@ class LinearModel:
                 scores += (vector @ self._dense) * (1 / norm)
         return scores
 
-    def probabilities(self, normalized: str, english: bool = True) -> np.ndarray:
-        """Class probabilities (softmax) for one normalised text (`english`: as `scores`)."""
+    def probabilities(self, normalized: str | list[str], english: bool = True) -> np.ndarray:
+        """Class probabilities (softmax) for one normalised text or its words (`english`: as `scores`)."""
         scores = self.scores(normalized, english)
-        scores -= scores.max()
+        scores -= np.maximum.reduce(scores)
         np.exp(scores, out=scores)
-        scores /= scores.sum()
+        scores /= np.add.reduce(scores)
         return scores
 
     def to_bytes(self) -> bytes:

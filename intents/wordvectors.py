@@ -9,7 +9,7 @@ n-grams alone reach 92.3 % top-1, with these vectors 94.4 % (docs/matcher.md).
 
 Lookups only, numpy alone: a word is split into the vocabulary's pieces as
 BERT's WordPiece does (greedy longest match, "##" continuing a word); the model
-keeps each word's sum once it has seen the word (intents.model.TokenParts). The vectors serve English readings; a word outside ASCII, or with
+keeps each word's sum once it has seen the word (intents.kept.KeptRows). The vectors serve English readings; a word outside ASCII, or with
 no piece in the vocabulary, adds nothing.
 """
 
@@ -58,7 +58,7 @@ class WordVectors:
 
     def word_sum(self, word: str) -> np.ndarray | None:
         """The sum of one word's piece vectors (float32); None when it has no pieces. Not remembered here:
-        the model remembers each word's whole part of a score (intents.model.TokenParts)."""
+        the model remembers each word's whole part of a score (intents.kept.KeptRows)."""
         ids = word_pieces(word, self.vocabulary)
         return self.scale[ids] @ self.table[ids].astype(np.float32) if ids else None
 

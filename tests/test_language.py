@@ -201,3 +201,30 @@ def test_the_english_lexicon_is_worked_out_once_per_set_of_phrasings(tmp_path, m
 def test_a_french_thank_you_with_an_english_word_stays_french(detector):
     assert detector.detect("Merci, c'est top").language == "fr"
     assert detector.detect("Tell me a joke").language == "en"
+
+
+def test_a_texts_loglik_is_its_words_kept_sums_across_generations(monkeypatch):
+    """The n-gram model keeps each word's row (intents.kept.KeptRows): a text's log-likelihood must equal
+    the sum over all its n-grams at once, whatever was kept before and when the kept words start afresh."""
+    import numpy as np
+
+    from bot.language import ngrams as ngrams_module
+    from bot.language.ngrams import NgramModel, letters_only, ngrams
+
+    native = {"es": ["hola donde esta mi pedido", "cuanto cuesta el envio"], "de": ["wo ist meine bestellung"]}
+    model = NgramModel.build(native)
+    texts = ["Hola, ¿dónde está mi pedido?", "Wo ist meine Bestellung??", "pedido pedido pedido", "zzqx", "!!!",
+             "Где мой заказ", "hola wo ist"]
+
+    def whole(text: str) -> tuple[np.ndarray, int]:
+        rows = [i for i in map(model.index.get, ngrams(letters_only(text))) if i is not None]
+        return (model.table[rows].sum(axis=0), len(rows)) if rows else (np.zeros(len(model.languages)), 0)
+
+    monkeypatch.setattr(ngrams_module, "WORDS_KEPT", 3)
+    kept = NgramModel(model.languages, list(model.index), model.table)
+    for _ in range(3):
+        for text in texts:
+            got, count = kept.loglik(letters_only(text).split())
+            expected, expected_count = whole(text)
+            assert count == expected_count and np.allclose(got, expected, rtol=1e-5, atol=1e-4), text
+    assert len(kept._words.generation.rows) <= 3 + 3  # started afresh: the last message's words at most

@@ -231,7 +231,7 @@ def test_dense_columns_for_some_rows_train_as_the_same_values_stored_in_the_spar
 
 
 def test_the_words_parts_kept_give_the_scores_of_a_fresh_model_across_generations_and_threads(monkeypatch):
-    """LinearModel keeps each word's part of the scores (TokenParts); when the table is full a new one starts.
+    """LinearModel keeps each word's part of the scores (intents.kept.KeptRows); when a table is full a new one starts.
     Scores must not depend on what was kept before, nor on other threads scoring at the same time."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -257,5 +257,5 @@ def test_the_words_parts_kept_give_the_scores_of_a_fresh_model_across_generation
             for _ in range(3):
                 got = list(pool.map(kept.scores, messages))
                 assert all(np.allclose(g, e, atol=1e-5) for g, e in zip(got, expected))
-        now = kept._parts._kept  # started again (4 threads may each finish a message in the old one)
-        assert len(now.rows) <= tokens + 4 * 5 and now.vectors.used <= vectors + 4 * 3
+        now = kept._parts.generation  # started again (4 threads may each finish a message in the old one)
+        assert len(now.rows) <= tokens + 4 * 5 and len(now.tables[1]) <= vectors + 4 * 3

@@ -345,11 +345,14 @@ class LanguageDetector:
             prior = previous or hint
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
         prior = language_code(previous or hint)
-        counts = _script_counts(sample)
-        scripted = by_script(sample, prior, counts)
-        if scripted:
-            return Detection(scripted, 1.0, "script")
-        script = dominant_script(sample, counts) or "latin"
+        if sample.isascii():  # most messages: Latin letters (it has one), no marker letter, no other script
+            script = "latin"
+        else:
+            counts = _script_counts(sample)
+            scripted = by_script(sample, prior, counts)
+            if scripted:
+                return Detection(scripted, 1.0, "script")
+            script = dominant_script(sample, counts) or "latin"
         if prior and script != "latin" and script not in scripts_of(prior):
             prior = None  # an Arabic message in a Portuguese chat: the chat's language does not hold it
         phrase = SHORT_PHRASES.get(_phrase_key(sample))
@@ -365,42 +368,45 @@ class LanguageDetector:
         words = _WORDS.findall(text.lower())
         if len(words) < LEXICON_MIN_WORDS or not self.english_words:
             return False
-        known = sum(word in self.english_words for word in words)
+        known = sum(map(self.english_words.__contains__, words))
         return known / len(words) >= LEXICON_SHARE
 
-    def _pool(self, script: str, wide: bool) -> np.ndarray:
-        """The model's columns a message in `script` may be: the expected languages, or (wide) all it knows."""
+    def _pool(self, script: str, wide: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The model's columns a message in `script` may be: the expected languages, or (wide) all it knows;
+        and the log of each one's weight (primary languages 1)."""
         key = (script, wide)
         pool = self._pools.get(key)
         if pool is None:
             languages = self.model.languages
-            pool = np.array([i for i, language in enumerate(languages)
-                             if script in scripts_of(language) and (wide or language in self.expected)], dtype=np.intp)
+            columns = np.array([i for i, language in enumerate(languages)
+                                if script in scripts_of(language) and (wide or language in self.expected)], dtype=np.intp)
+            pool = columns, np.log([self.weights.get(languages[c], SECONDARY_WEIGHT) for c in columns])
             self._pools[key] = pool
         return pool
 
     def _weigh(self, sample: str, script: str, prior: str | None) -> Detection:
         model = self.model
-        loglik, count = model.loglik(sample)
-        pool = self._pool(script, wide=False)
+        letters = letters_only(sample)
+        loglik, count = model.loglik(letters.split())
+        pool, weights = self._pool(script, wide=False)
         if not len(pool):
-            pool = self._pool(script, wide=True)
+            pool, weights = self._pool(script, wide=True)
         if count == 0 or not len(pool):
             return Detection(prior, 0.3, "prior") if prior else Detection(None, 0.0, "none")
-        scores = loglik[pool] / count * SHARPNESS * min(count, 40) ** 0.5  # the per-n-gram margin, surer with length
-        scores = scores + np.log([self.weights.get(model.languages[c], SECONDARY_WEIGHT) for c in pool])
+        # the per-n-gram margin, surer with length
+        scores = loglik[pool] * (SHARPNESS * min(count, 40) ** 0.5 / count) + weights
         scores = np.exp(scores - scores.max())
         scores /= scores.sum()
-        order = np.argsort(-scores)
+        order = np.argsort(-scores)[:3].tolist()
         found, confidence = model.languages[pool[order[0]]], float(scores[order[0]])
-        runners_up = tuple(model.languages[pool[i]] for i in order[:3])
+        runners_up = tuple(model.languages[pool[i]] for i in order)
         method = "ngrams"
         if len(sample.split()) >= LONG_WORDS:  # a buyer from somewhere the shop does not expect?
-            wide = self._pool(script, wide=True)
+            wide, _ = self._pool(script, wide=True)
             best = int(wide[np.argmax(loglik[wide])])
             if model.languages[best] not in self.expected and (loglik[best] - loglik[pool[order[0]]]) / count > WIDE_MARGIN:
                 return Detection(model.languages[best], confidence, method)
-        marked = self._by_words(sample, found)
+        marked = self._by_words(letters, found)
         if marked != found:
             found, confidence, method = marked, max(confidence, 0.9), "words"
         if prior and found != prior and is_short(sample):
@@ -414,15 +420,17 @@ class LanguageDetector:
             return Detection("en", confidence, method)
         return Detection(found, confidence, method)
 
-    def _by_words(self, sample: str, found: str) -> str:
-        """The close language whose marker words the message uses more than `found`'s (bot/language/lexicons.yaml)."""
+    def _by_words(self, letters: str, found: str) -> str:
+        """The close language whose marker words the message (`letters_only`) uses more than `found`'s
+        (bot/language/lexicons.yaml)."""
         from intents.normalize import strip_accents
 
-        tokens = strip_accents(letters_only(sample)).split()
+        groups = [group for group in self.lexicons if found in group]
+        if not groups:
+            return found
+        tokens = strip_accents(letters).split()
         words = set(tokens) | {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}  # and pairs: "da li", "shop oi"
-        for group in self.lexicons:
-            if found not in group:
-                continue
+        for group in groups:
             hits = {language: len(words & marks) for language, marks in group.items() if language in self.expected}
             best = max(hits, key=lambda language: (hits[language], language == found))
             if hits[best] >= hits.get(found, 0) + (1 if group[found] else 2):

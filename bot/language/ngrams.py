@@ -28,10 +28,13 @@ from typing import TypeVar
 
 import numpy as np
 
+from intents.kept import KeptRows
+
 T = TypeVar("T")
 
 FORMAT = 2
 ORDERS = (1, 2, 3)
+WORDS_KEPT = 20_000  # words whose row is kept (56 floats each: at most 4.5 MB)
 NATIVE_SHARE = 0.7  # of the probability mass, for languages with native phrasings
 FLOOR = 1e-6  # probability of an n-gram a language has never shown (smoothing)
 _FOLD = str.maketrans("șțȘȚ", "şţşţ")  # Romanian comma-below letters, as in langdetect's profiles
@@ -75,20 +78,34 @@ def _is_cjk(gram: str) -> bool:  # Han, Kana, Hangul, Thai: the script settles t
 
 
 class NgramModel:
-    """log P(n-gram | language) for every n-gram either source knows; `loglik` sums a message's."""
+    """log P(n-gram | language) for every n-gram either source knows; `loglik` sums a message's.
+
+    N-grams do not cross words, so a text's sum is its words' sums: each word's is worked out once and
+    kept (up to `WORDS_KEPT` words, then afresh), and a message costs a lookup per word and one sum."""
 
     def __init__(self, languages: tuple[str, ...], vocabulary: list[str], table: np.ndarray) -> None:
         self.languages = languages
         self.index = {gram: i for i, gram in enumerate(vocabulary)}
         self.table = table  # [n-grams, languages] float32
+        self._words = KeptRows((len(languages) + 1,), self._word, tokens=WORDS_KEPT)
 
-    def loglik(self, text: str) -> tuple[np.ndarray, int]:
-        """Per language, the log-likelihood of the text's known n-grams, and how many there were."""
-        index = self.index
-        rows = [i for i in map(index.get, ngrams(letters_only(text))) if i is not None]
+    def _word(self, word: str) -> tuple[np.ndarray | None]:
+        """One word's row: [its known n-grams' log-likelihood per language | how many there were]."""
+        rows = [i for i in map(self.index.get, ngrams(word)) if i is not None]
         if not rows:
+            return (None,)
+        row = np.empty(len(self.languages) + 1, np.float32)
+        row[:-1] = self.table[rows].sum(axis=0)
+        row[-1] = len(rows)
+        return (row,)
+
+    def loglik(self, words: list[str]) -> tuple[np.ndarray, int]:
+        """Per language, the log-likelihood of a text's known n-grams, and how many there were; `words`:
+        the words of its `letters_only` form."""
+        (total,) = self._words.total(words)
+        if total is None:
             return np.zeros(len(self.languages), dtype=np.float32), 0
-        return self.table[rows].sum(axis=0), len(rows)
+        return total[:-1], int(total[-1])
 
     # -- building and storing ------------------------------------------------------------------
 
