@@ -188,11 +188,14 @@ class Matcher:
             self._originals[c].append(ex.text)
         self._pools = _pools(pairs, self._sorted, position)  # the fuzzy stage's examples per language
         self._everything = [_Phrasings(keys, list(range(len(keys)))) for keys in self._sorted]  # language unknown
-        self._keywords: dict[str, list[int]] = {}
+        self._keywords: dict[str, list[int]] = {}  # keyword → the intents it is a keyword of
         for intent in intents.intents.values():
             for keyword in {self.normalizer(k) for k in intent.keywords} - {""}:
                 self._keywords.setdefault(keyword, []).append(position[intent.id])
-        self._keyword_words = max((k.count(" ") + 1 for k in self._keywords), default=0)
+        # Every keyword's first word, first two words…: a message's words are read while they could still
+        # make up a keyword.
+        self._keyword_prefixes = frozenset(
+            " ".join(words[:n]) for words in map(str.split, self._keywords) for n in range(1, len(words) + 1))
         self._keyword_starts = frozenset(k.split()[0] for k in self._keywords)
         self._oos = position.get(OUT_OF_SCOPE)
         self.calibrate(load_calibration(self.name), threshold, oos_probability)
@@ -236,40 +239,34 @@ class Matcher:
         threshold, oos_probability = self.limits(native)
         if not normalized:
             return Match(None, 0.0, True, (), threshold, normalized, oos_probability=oos_probability, native=native)
-        probabilities = self.model.probabilities(normalized, english=not native)
-        key = _sort_tokens(normalized)
+        words = normalized.split()
+        probabilities = self.model.probabilities(words, english=not native)
+        key = " ".join(sorted(words))  # the example keys' form: word order does not matter
         hit = self._exact.get(key)
         encoded = self.encoder is not None and not native and hit is None and probabilities.max() < ENCODER_BELOW
         if encoded:
             probabilities = (1 - ENCODER_WEIGHT) * probabilities + ENCODER_WEIGHT * self.encoder.probabilities(normalized)
         pool = self._pools.get(language or "") or self._pools.get((language or "").split("-")[0]) or self._everything
-        base = 100 * MODEL_WEIGHT * probabilities + self._bonus(normalized)  # the score before similarity
+        likely = np.argpartition(probabilities, -TOP_K)[-TOP_K:].tolist() if len(self.classes) > TOP_K else range(len(self.classes))
+        chances = probabilities.tolist()
+        base = (probabilities * (100 * MODEL_WEIGHT)).tolist()  # the scores before similarity
+        for c in self._keyword_hits(words):
+            base[c] += KEYWORD_BONUS
         similar: dict[int, tuple[float, int]] = {}  # intent → (similarity, its nearest example), those compared
-        likely = np.argpartition(probabilities, -TOP_K)[-TOP_K:] if len(self.classes) > TOP_K else range(len(self.classes))
         best = -1.0
-        for c in sorted(map(int, likely), key=base.__getitem__, reverse=True):
+        for c in sorted(likely, key=base.__getitem__, reverse=True):
             if c == self._oos or base[c] + REACH < best:  # only a near-exact example could make a difference
                 self._compare(c, key, similar, pool[c].near_exact)
             elif self._compare(c, key, similar, pool[c].nearest):
                 best = max(best, base[c] + (1 - MODEL_WEIGHT) * similar[c][0])
         if hit is not None:
             similar[hit[0]] = (100.0, hit[1])
-        combined = base.copy()
-        for c, (similarity, _) in similar.items():
-            combined[c] += (1 - MODEL_WEIGHT) * similarity
         closest = max(sorted(similar), key=lambda c: similar[c][0], default=None)  # the first intent of the most similar
         exact = closest if closest is not None and similar[closest][0] >= EXACT else None  # an example, typos aside
-        if exact is not None:
-            combined[exact] = 100.0
-        np.minimum(combined, 100.0, out=combined)
-        out_of_scope = float(probabilities[self._oos]) if self._oos is not None else 0.0
-        if exact is not None and exact == self._oos:
-            out_of_scope = 1.0
-        if self._oos is not None:
-            combined[self._oos] = -1.0  # shown as out_of_scope, never chosen as an intent
-        top = self._top(combined, base, key, similar, pool, explain)
+        out_of_scope = 1.0 if exact is not None and exact == self._oos else chances[self._oos] if self._oos is not None else 0.0
+        top, scores = self._top(base, exact, key, similar, pool, explain)
         candidates = tuple(
-            Candidate(intent=self.classes[c], score=round(float(combined[c]), 1), probability=float(probabilities[c]),
+            Candidate(intent=self.classes[c], score=round(scores[c], 1), probability=chances[c],
                       fuzzy=similar[c][0] if c in similar else None,
                       example=self._originals[c][similar[c][1]] if c in similar else None)
             for c in top
@@ -290,35 +287,48 @@ class Matcher:
         return found is not None
 
     def _top(
-        self, combined: np.ndarray, base: np.ndarray, key: str, similar: dict[int, tuple[float, int]],
+        self, base: list[float], exact: int | None, key: str, similar: dict[int, tuple[float, int]],
         pool: list[_Phrasings], explain: bool,
-    ) -> list[int]:
-        """The best three intents. One not compared yet is compared now when it could still be the best (or,
-        `explain`, when it is shown), which may reorder them."""
+    ) -> tuple[list[int], dict[int, float]]:
+        """The best three intents, and the scores of those it looked at: an intent's score before similarity,
+        plus its share of the similarity when compared (at most 100; an exact example's intent 100).
+        One not compared yet is compared now when it could still be the best (or, `explain`, when it is
+        shown), which may reorder them. Ties go to the intent listed first."""
+        oos = self._oos
+        ranked = sorted(range(len(base)), key=base.__getitem__, reverse=True)  # stable: ties in list order
         while True:
-            order = [int(c) for c in np.argsort(-combined, kind="stable")[:4] if c != self._oos][:3]
-            missing = [c for c in order if c not in similar and (explain or base[c] + REACH >= combined[order[0]])]
+            scores = {c: 100.0 if c == exact else min(100.0, base[c] + (1 - MODEL_WEIGHT) * similarity)
+                      for c, (similarity, _) in similar.items() if c != oos}
+            # The uncompared intents keep their order by score before similarity: the best three of them can
+            # be shown, no other.
+            for c in [c for c in ranked if c not in similar and c != oos][:3]:
+                scores[c] = min(100.0, base[c])
+            order = sorted(scores, key=lambda c: (-scores[c], c))[:3]
+            missing = [c for c in order if c not in similar and (explain or base[c] + REACH >= scores[order[0]])]
             if not missing:
-                return order
+                return order, scores
             for c in missing:
                 if not self._compare(c, key, similar, pool[c].nearest):
                     similar[c] = (0.0, 0)  # no phrasing of it in this language or English
-                combined[c] = min(100.0, combined[c] + (1 - MODEL_WEIGHT) * similar[c][0])
 
-    def _bonus(self, normalized: str) -> np.ndarray | float:
-        if not self._keywords:
-            return 0.0
-        words = normalized.split()
+    def _keyword_hits(self, words: list[str]) -> set[int]:
+        """The intents one of whose keywords the message's words contain."""
         if self._keyword_starts.isdisjoint(words):
-            return 0.0
-        found = [c for i, word in enumerate(words) if word in self._keyword_starts
-                 for n in range(1, min(self._keyword_words, len(words) - i) + 1)
-                 for c in self._keywords.get(" ".join(words[i : i + n]), ())]
-        if not found:
-            return 0.0
-        bonus = np.zeros(len(self.classes))
-        bonus[found] = KEYWORD_BONUS
-        return bonus
+            return set()
+        found: set[int] = set()
+        prefixes, keywords = self._keyword_prefixes, self._keywords
+        for i, word in enumerate(words):
+            if word not in self._keyword_starts:
+                continue
+            phrase, end = word, i + 1
+            while True:
+                found.update(keywords.get(phrase, ()))
+                if end == len(words):
+                    break
+                phrase, end = f"{phrase} {words[end]}", end + 1
+                if phrase not in prefixes:
+                    break
+        return found
 
     def words(self, language: str = "en") -> set[str]:
         """The words of the examples in one language."""

@@ -19,7 +19,7 @@ from bot.datafiles import DataError, LineDict, expect, load_yaml
 
 CONFIG_FILE = "normalization.yaml"
 _APOSTROPHES = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[^\w]+")
+_NON_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
 
 # Matching never needs more than the start of a message; a 100 KB paste must stay cheap.
@@ -33,12 +33,13 @@ def strip_accents(text: str) -> str:
 
 def _plain_words(text: str) -> list[str]:
     """Lower-case, accents and punctuation removed, digits folded to 0."""
-    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).casefold()
-    if not text.isascii():
-        text = strip_accents(text)
+    text = text[: MAX_CHARS * 2]
+    if text.isascii():  # already NFKC, no accent
+        text = text.lower()
+    else:
+        text = strip_accents(unicodedata.normalize("NFKC", text).casefold())
     text = _APOSTROPHES.sub("", text)
-    text = _NON_WORD.sub(" ", text).replace("_", " ")
-    return _DIGITS.sub("0", text).split()
+    return _DIGITS.sub("0", _NON_WORD.sub(" ", text)).split()
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Normalizer:
 
     def __call__(self, text: str) -> str:
         words = _plain_words(text)
-        if self.shorthand:
+        if not self.shorthand.keys().isdisjoint(words):
             get = self.shorthand.get
             words = " ".join(get(word, word) for word in words).split()
         return " ".join(self._strip_courtesy(words))[:MAX_CHARS]
