@@ -372,17 +372,23 @@ SETTLE_WINDOW = 5
 
 
 class _Settled:
-    """Done when no intent's mean training loss moved by more than `by`, either way, in the last
-    SETTLE_WINDOW iterations.
+    """Done when no intent's mean training loss moved by more than its tolerance, either way, in the last
+    SETTLE_WINDOW iterations. The tolerance is `by` for an intent with the mean number of examples or
+    more, and grows as 1/√examples below it (`by` · √(mean / examples)): a mean over fewer examples is
+    known less precisely, and asking more of it is asking for noise.
 
     Per intent, not the overall loss: an intent an admin just added (5 phrasings among 38,000) weighs
     almost nothing in the mean, and a rule on the mean stopped a warm start with it still unlearnt.
     Either way, because while the total falls one intent's loss may rise for a few iterations: that
-    intent is still being traded against the others."""
+    intent is still being traded against the others. With `by` for every intent, the README's
+    loyalty_program (5 phrasings: tolerance 0.16 now) swung between 0.2 and 0.9 for 50 iterations while
+    the rest had settled, and a warm start took 41–61 iterations, more than a cold one (31–42); now 16
+    (cold 25), and the intent is learnt as well (its examples at p 0.71–0.84, the README's test message
+    at 0.90). Intents of about equal size stop where they did (CLINC150, the shipped lists)."""
 
     def __init__(self, target: np.ndarray, k: int, by: float) -> None:
         self.examples = np.maximum(np.bincount(target, minlength=k), 1)
-        self.by = by
+        self.by = by * np.sqrt(np.maximum(1.0, self.examples.mean() / self.examples))
         self.history: list[np.ndarray] = []
 
     def __call__(self, per_intent_loss: np.ndarray) -> bool:

@@ -80,7 +80,9 @@ def test_a_shops_edited_copy_of_the_shipped_lists_trains_from_the_shipped_model(
 def test_a_new_intent_with_a_handful_of_phrasings_is_learnt_among_thirty_thousand(tmp_path, monkeypatch):
     """The README's loyalty_program: 5 phrasings added to the shipped lists. The training starts from
     the shipped model; it must not stop before the new intent is learnt (an absolute tolerance on the
-    mean gradient, where 5 examples of 31,000 weigh nothing, stopped it after 12 iterations)."""
+    mean gradient, where 5 examples of 31,000 weigh nothing, stopped it after 12 iterations), nor wait
+    for its loss to settle as finely as an intent of 1,300 examples (that took more iterations than
+    training from nothing)."""
     monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path / "cache"))
     lists = Path(shutil.copytree(LISTS_DIR, tmp_path / "lists"))
     (lists / "loyalty.yaml").write_text(
@@ -88,9 +90,16 @@ def test_a_new_intent_with_a_handful_of_phrasings_is_learnt_among_thirty_thousan
         "    - do you have a loyalty program\n    - is there a membership card for regular customers\n"
         "    - how do loyalty points work\n    - do regular customers get vip prices\n"
         "    - do you give points for every order\n", encoding="utf-8")
-    matcher = Matcher(load_intents(lists))
+    said = []
+    intents = load_intents(lists)
+    matcher = Matcher(intents, progress=said.append)
     assert matcher.match("do u have loyalty points?").intent == "loyalty_program"
     assert matcher.match("where is my order").intent == "order_status"
+    cold = []
+    train(intents.normalized(), [i for i, _ in intents.examples()], TrainingParams(), progress=cold.append,
+          english=intents.english())
+    warm_iterations, cold_iterations = (int(s[-1].split("after ")[1].split()[0]) for s in (said, cold))
+    assert warm_iterations < cold_iterations  # 16 against 25 here
 
 
 def test_the_ngrams_are_counted_as_word_features_and_pair_features_list_them():
