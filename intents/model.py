@@ -64,28 +64,33 @@ class LinearModel:
 
     def __post_init__(self) -> None:
         k, dimension = len(self.classes), self.vectors.dimension if self.vectors is not None else 0
-        # Each word's (and word pair's) part of a text's scores, kept once seen: its n-gram part [the weights'
-        # sum (classes) | its squared length] in one table and, an English word, its word-vector sum in another.
-        self._parts = KeptRows((k + 1, dimension), self._part, tokens=TOKEN_ROWS, caps=(TOKEN_ROWS, VECTOR_ROWS))
+        # Each word's (and word pair's) part of a text's scores, kept once seen: one row of [its n-grams'
+        # weights summed (classes) | their squared length | its word-vector sum times the vector's weights
+        # (classes)], and an English word's vector sum in another table, for the norm of a text's sum.
+        self._parts = KeptRows((2 * k + 1, dimension), self._part, tokens=TOKEN_ROWS, caps=(TOKEN_ROWS, VECTOR_ROWS))
         self._dense = self.coef[len(self.coef) - dimension :]  # the word vector's weights
         self._intercept = self.intercept.astype(np.float64)
 
     def _part(self, token: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """What one word (or one word pair, "w:a b") adds to a text: the sum of its n-grams' count × idf ×
-        weights and their squared length (None when it has no n-gram the model knows), and a word's
-        word-vector sum (None for a pair, or a word with no piece in the vectors' vocabulary)."""
+        weights, their squared length, and its word-vector sum times the vector's weights (None when it has
+        neither an n-gram the model knows nor a vector); and the word-vector sum itself (None for a pair, or
+        a word with no piece in the vectors' vocabulary)."""
         k = len(self.classes)
         pair = token.startswith("w:")
         counts = Counter(i for i in map(self.vocabulary.get, [token] if pair else word_features(token)) if i is not None)
-        ngrams = None
+        vector = self.vectors.word_sum(token) if self.vectors is not None and not pair else None
+        if not counts and vector is None:
+            return None, None
+        part = np.zeros(2 * k + 1, np.float32)
         if counts:
             index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
             weights = self.idf[index] * np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-            ngrams = np.empty(k + 1, np.float32)
-            ngrams[:k] = weights @ self.coef[index]
-            ngrams[k] = weights @ weights
-        vector = self.vectors.word_sum(token) if self.vectors is not None and not pair else None
-        return ngrams, vector
+            part[:k] = weights @ self.coef[index]
+            part[k] = weights @ weights
+        if vector is not None:
+            part[k + 1 :] = vector @ self._dense
+        return part, vector
 
     def scores(self, normalized: str | list[str], english: bool = True) -> np.ndarray:
         """Raw class scores (before softmax) for one normalised text (or its words); `english`: read it with
@@ -94,16 +99,20 @@ class LinearModel:
         The n-gram part is the sum of the words' and word pairs' parts, divided by the root of their summed
         squared lengths: the text's TF-IDF row, unit length as if its words shared no n-gram (what
         intents.training.tfidf_rows trains on; it is what lets a word's part be remembered). The word-vector
-        part is the words' vector sum, unit length, times its weights."""
+        part is the words' vector sum, unit length, times its weights: the sum of the words' vectors times the
+        weights (kept with their n-gram parts, so the weights are not read per message), over the norm of
+        the sum of their vectors."""
         words = normalized.split() if isinstance(normalized, str) else normalized
-        ngrams, vector = self._parts.total([*words, *pair_features(words)])
+        parts, vector = self._parts.total([*words, *pair_features(words)])
+        if parts is None:
+            return self._intercept.copy()
         k = len(self.classes)
-        square = float(ngrams[k]) if ngrams is not None else 0.0
-        scores = self._intercept + ngrams[:k] * (1 / math.sqrt(square)) if square > 0 else self._intercept.copy()
+        square = float(parts[k])
+        scores = self._intercept + parts[:k] * (1 / math.sqrt(square)) if square > 0 else self._intercept.copy()
         if english and vector is not None:
             norm = math.sqrt(float(vector @ vector))
             if norm > 0:
-                scores += (vector @ self._dense) * (1 / norm)
+                scores += parts[k + 1 :] * (1 / norm)
         return scores
 
     def probabilities(self, normalized: str | list[str], english: bool = True) -> np.ndarray:
