@@ -24,7 +24,7 @@ from intents.wordvectors import WordVectors, shared_vectors
 
 CHAR_NGRAMS = (2, 5)
 FORMAT_VERSION = 4  # 4: n-gram rows as the sum of their words' (raw counts, norm as if the words shared no n-gram)
-TOKEN_ROWS = 50_000  # words and word pairs whose n-gram part is kept (128 bytes each); buyers reuse a few thousand
+TOKEN_ROWS = 50_000  # words and word pairs whose part is kept (244 bytes each); buyers reuse a few thousand
 VECTOR_ROWS = 10_000  # English words whose vector sum is kept (1.5 KB each)
 
 
