@@ -92,8 +92,9 @@ def _pools(pairs: list[tuple[str, Any]], keys: list[list[str]], position: dict[s
     return {language: [_Phrasings(k, n) for k, n in pool] for language, pool in pools.items()}
 
 
-def _sort_tokens(text: str) -> str:
-    return " ".join(sorted(text.split()))
+def _key(words: list[str]) -> str:
+    """How a text is compared with the examples: its words sorted (their order does not matter)."""
+    return " ".join(sorted(words))
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class Matcher:
         self._exact: dict[str, tuple[int, int]] = {}  # sorted tokens → (intent, example): the hash stage
         for (intent, ex), text in zip(pairs, texts):
             c = position[intent]
-            key = _sort_tokens(text)
+            key = _key(text.split())
             self._exact.setdefault(key, (c, len(self._sorted[c])))
             self._sorted[c].append(key)
             self._originals[c].append(ex.text)
@@ -193,10 +194,9 @@ class Matcher:
             for keyword in {self.normalizer(k) for k in intent.keywords} - {""}:
                 self._keywords.setdefault(keyword, []).append(position[intent.id])
         # Every keyword's first word, first two words…: a message's words are read while they could still
-        # make up a keyword.
+        # make up a keyword (a one-word prefix is a keyword's first word).
         self._keyword_prefixes = frozenset(
             " ".join(words[:n]) for words in map(str.split, self._keywords) for n in range(1, len(words) + 1))
-        self._keyword_starts = frozenset(k.split()[0] for k in self._keywords)
         self._oos = position.get(OUT_OF_SCOPE)
         self.calibrate(load_calibration(self.name), threshold, oos_probability)
 
@@ -241,7 +241,7 @@ class Matcher:
             return Match(None, 0.0, True, (), threshold, normalized, oos_probability=oos_probability, native=native)
         words = normalized.split()
         probabilities = self.model.probabilities(words, english=not native)
-        key = " ".join(sorted(words))  # the example keys' form: word order does not matter
+        key = _key(words)
         hit = self._exact.get(key)
         encoded = self.encoder is not None and not native and hit is None and probabilities.max() < ENCODER_BELOW
         if encoded:
@@ -313,12 +313,12 @@ class Matcher:
 
     def _keyword_hits(self, words: list[str]) -> set[int]:
         """The intents one of whose keywords the message's words contain."""
-        if self._keyword_starts.isdisjoint(words):
+        prefixes, keywords = self._keyword_prefixes, self._keywords
+        if prefixes.isdisjoint(words):
             return set()
         found: set[int] = set()
-        prefixes, keywords = self._keyword_prefixes, self._keywords
         for i, word in enumerate(words):
-            if word not in self._keyword_starts:
+            if word not in prefixes:
                 continue
             phrase, end = word, i + 1
             while True:
