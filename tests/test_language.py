@@ -203,6 +203,21 @@ def test_a_french_thank_you_with_an_english_word_stays_french(detector):
     assert detector.detect("Tell me a joke").language == "en"
 
 
+@pytest.mark.parametrize(
+    "text, language",
+    [("transit duration?", "en"), ("blah blah order", "en"), ("order status", "en"), ("hola amigo", "es"),
+     ("pedido cancelado", "es"), ("obrigado pelo", "pt"), ("bestellung storniert", "de")],
+)
+def test_two_english_words_of_the_lists_are_english_without_a_prior(detector, text, language):
+    """By its letters alone "transit duration?" is Romanian (0.66); every word of it is an English word of
+    the lists, and English is among the model's guesses: most buyers write English."""
+    assert detector.detect(text).language == language
+
+
+def test_two_english_words_in_a_conversation_keep_its_language(detector):
+    assert detector.detect("transit duration?", previous="ro").language == "ro"
+
+
 def test_a_texts_loglik_is_its_words_kept_sums_across_generations(monkeypatch):
     """The n-gram model keeps each word's row (intents.kept.KeptRows): a text's log-likelihood must equal
     the sum over all its n-grams at once, whatever was kept before and when the kept words start afresh."""

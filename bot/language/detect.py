@@ -371,6 +371,11 @@ class LanguageDetector:
         known = sum(map(self.english_words.__contains__, words))
         return known / len(words) >= LEXICON_SHARE
 
+    def _all_english(self, text: str) -> bool:
+        """Every word of a short text is an English word of the lists (`_looks_english` asks more words)."""
+        words = _WORDS.findall(text.lower())
+        return len(words) >= 2 and all(map(self.english_words.__contains__, words))
+
     def _pool(self, script: str, wide: bool) -> tuple[np.ndarray, np.ndarray]:
         """The model's columns a message in `script` may be: the expected languages, or (wide) all it knows;
         and the log of each one's weight (primary languages 1)."""
@@ -415,8 +420,9 @@ class LanguageDetector:
             held = {model.languages[c]: float(p) for c, p in zip(pool, scores)}
             if held.get(prior, 1.0) >= PRIOR_HOLDS:
                 return Detection(prior, 0.5, "prior")
-        if not prior and is_short(sample) and confidence < UNSURE and "en" in runners_up:
-            # a few words the model cannot place, English among its guesses: most buyers write English
+        if not prior and is_short(sample) and "en" in runners_up and (confidence < UNSURE or self._all_english(sample)):
+            # a few words the model cannot place, or all of them English words, English among its guesses:
+            # most buyers write English ("transit duration?" is closer to Romanian by its letters alone)
             return Detection("en", confidence, method)
         return Detection(found, confidence, method)
 
