@@ -265,8 +265,7 @@ class Matcher:
         English, or all of them when the lists have none in it (or it is unknown). A message is compared with
         the phrasings it could resemble, not with all the languages'. Made at a language's first message (a
         start-up builds none: 27 languages' took 0.19 s)."""
-        code = language if language in self.languages else (language or "").split("-")[0]
-        code = code if code in self.languages else ""
+        code = self._listed(language) or ""
         pool = self._pools.get(code)
         if pool is None:  # two threads may both make it: the same pool either way
             pool = []
@@ -334,4 +333,12 @@ class Matcher:
 
     def has_language(self, language: str) -> bool:
         """True when the lists hold native example phrasings in `language`."""
-        return language in self.languages or language.split("-")[0] in self.languages
+        return self._listed(language) is not None
+
+    def _listed(self, language: str | None) -> str | None:
+        """The language of the lists' phrasings a text in `language` is read against ("pt-br": "pt" when the
+        lists have no "pt-br"); None when they have none in it."""
+        if not language or language in self.languages:
+            return language or None
+        base = language.split("-")[0]
+        return base if base in self.languages else None

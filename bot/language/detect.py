@@ -364,17 +364,19 @@ class LanguageDetector:
             return Detection("en", 0.95, "lexicon")
         return self._weigh(sample, script, prior)
 
-    def _looks_english(self, text: str) -> bool:
+    def _english_words(self, text: str) -> tuple[int, int]:
+        """How many of the text's words are English words of the lists, and how many words it has."""
         words = _WORDS.findall(text.lower())
-        if len(words) < LEXICON_MIN_WORDS or not self.english_words:
-            return False
-        known = sum(map(self.english_words.__contains__, words))
-        return known / len(words) >= LEXICON_SHARE
+        return sum(map(self.english_words.__contains__, words)), len(words)
+
+    def _looks_english(self, text: str) -> bool:
+        known, count = self._english_words(text)
+        return count >= LEXICON_MIN_WORDS and known / count >= LEXICON_SHARE
 
     def _all_english(self, text: str) -> bool:
         """Every word of a short text is an English word of the lists (`_looks_english` asks more words)."""
-        words = _WORDS.findall(text.lower())
-        return len(words) >= 2 and all(map(self.english_words.__contains__, words))
+        known, count = self._english_words(text)
+        return count >= 2 and known == count
 
     def _pool(self, script: str, wide: bool) -> tuple[np.ndarray, np.ndarray]:
         """The model's columns a message in `script` may be: the expected languages, or (wide) all it knows;
